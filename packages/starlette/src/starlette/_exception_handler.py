@@ -1,0 +1,11 @@
+"""``starlette._exception_handler``: the very module object :mod:`starlette_core._exception_handler`, under its upstream name."""
+
+import sys
+from typing import TYPE_CHECKING
+
+import starlette_core._exception_handler
+
+if TYPE_CHECKING:
+    from starlette_core._exception_handler import *  # noqa: F403  (what type checkers read)
+
+sys.modules[__name__] = starlette_core._exception_handler

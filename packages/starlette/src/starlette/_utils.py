@@ -1,0 +1,11 @@
+"""``starlette._utils``: the very module object :mod:`starlette_core._utils`, under its upstream name."""
+
+import sys
+from typing import TYPE_CHECKING
+
+import starlette_core._utils
+
+if TYPE_CHECKING:
+    from starlette_core._utils import *  # noqa: F403  (what type checkers read)
+
+sys.modules[__name__] = starlette_core._utils

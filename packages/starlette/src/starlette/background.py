@@ -1,0 +1,11 @@
+"""``starlette.background``: the very module object :mod:`starlette_core.background`, under its upstream name."""
+
+import sys
+from typing import TYPE_CHECKING
+
+import starlette_core.background
+
+if TYPE_CHECKING:
+    from starlette_core.background import *  # noqa: F403  (what type checkers read)
+
+sys.modules[__name__] = starlette_core.background

@@ -1,0 +1,11 @@
+"""``starlette.formparsers``: the very module object :mod:`starlette_core.formparsers`, under its upstream name."""
+
+import sys
+from typing import TYPE_CHECKING
+
+import starlette_core.formparsers
+
+if TYPE_CHECKING:
+    from starlette_core.formparsers import *  # noqa: F403  (what type checkers read)
+
+sys.modules[__name__] = starlette_core.formparsers

@@ -1,0 +1,11 @@
+"""``starlette.middleware.authentication``: the very module object :mod:`starlette_auth.middleware`, under its upstream name."""
+
+import sys
+from typing import TYPE_CHECKING
+
+import starlette_auth.middleware
+
+if TYPE_CHECKING:
+    from starlette_auth.middleware import *  # noqa: F403  (what type checkers read)
+
+sys.modules[__name__] = starlette_auth.middleware

@@ -1,0 +1,11 @@
+"""``starlette.middleware.exceptions``: the very module object :mod:`starlette_middleware.exceptions`, under its upstream name."""
+
+import sys
+from typing import TYPE_CHECKING
+
+import starlette_middleware.exceptions
+
+if TYPE_CHECKING:
+    from starlette_middleware.exceptions import *  # noqa: F403  (what type checkers read)
+
+sys.modules[__name__] = starlette_middleware.exceptions

@@ -1,0 +1,11 @@
+"""``starlette.middleware.gzip``: the very module object :mod:`starlette_middleware.gzip`, under its upstream name."""
+
+import sys
+from typing import TYPE_CHECKING
+
+import starlette_middleware.gzip
+
+if TYPE_CHECKING:
+    from starlette_middleware.gzip import *  # noqa: F403  (what type checkers read)
+
+sys.modules[__name__] = starlette_middleware.gzip

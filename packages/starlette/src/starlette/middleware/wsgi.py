@@ -1,0 +1,11 @@
+"""``starlette.middleware.wsgi``: the very module object :mod:`starlette_middleware.wsgi`, under its upstream name."""
+
+import sys
+from typing import TYPE_CHECKING
+
+import starlette_middleware.wsgi
+
+if TYPE_CHECKING:
+    from starlette_middleware.wsgi import *  # noqa: F403  (what type checkers read)
+
+sys.modules[__name__] = starlette_middleware.wsgi

@@ -1,0 +1,11 @@
+"""``starlette.responses``: the very module object :mod:`starlette_core.responses`, under its upstream name."""
+
+import sys
+from typing import TYPE_CHECKING
+
+import starlette_core.responses
+
+if TYPE_CHECKING:
+    from starlette_core.responses import *  # noqa: F403  (what type checkers read)
+
+sys.modules[__name__] = starlette_core.responses

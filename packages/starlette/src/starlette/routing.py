@@ -1,0 +1,11 @@
+"""``starlette.routing``: the very module object :mod:`starlette_routing.routing`, under its upstream name."""
+
+import sys
+from typing import TYPE_CHECKING
+
+import starlette_routing.routing
+
+if TYPE_CHECKING:
+    from starlette_routing.routing import *  # noqa: F403  (what type checkers read)
+
+sys.modules[__name__] = starlette_routing.routing

@@ -1,0 +1,11 @@
+"""``starlette.status``: the very module object :mod:`starlette_core.status`, under its upstream name."""
+
+import sys
+from typing import TYPE_CHECKING
+
+import starlette_core.status
+
+if TYPE_CHECKING:
+    from starlette_core.status import *  # noqa: F403  (what type checkers read)
+
+sys.modules[__name__] = starlette_core.status

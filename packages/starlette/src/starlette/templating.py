@@ -1,0 +1,11 @@
+"""``starlette.templating``: the very module object :mod:`starlette_routing.templating`, under its upstream name."""
+
+import sys
+from typing import TYPE_CHECKING
+
+import starlette_routing.templating
+
+if TYPE_CHECKING:
+    from starlette_routing.templating import *  # noqa: F403  (what type checkers read)
+
+sys.modules[__name__] = starlette_routing.templating

@@ -1,0 +1,21 @@
+"""Shared fixtures: every async test and every TestClient runs on both anyio backends."""
+
+from __future__ import annotations
+
+import functools
+from typing import Any, Callable
+
+import pytest
+
+
+@pytest.fixture(params=["asyncio", "trio"])
+def anyio_backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def test_client_factory(anyio_backend: str) -> Callable[..., Any]:
+    """``TestClient`` bound to the current backend: ``client = test_client_factory(app)``."""
+    from starlette_testing.testclient import TestClient
+
+    return functools.partial(TestClient, backend=anyio_backend)
