@@ -1,0 +1,71 @@
+"""Helpers that move blocking work to anyio's worker threads (``starlette.concurrency``)."""
+
+from __future__ import annotations
+
+import functools
+import sys
+import warnings
+from collections.abc import AsyncIterator, Iterable, Iterator
+from typing import Any, Callable, TypeVar
+
+import anyio
+import anyio.to_thread
+
+if sys.version_info >= (3, 10):  # pragma: no cover
+    from typing import ParamSpec
+else:  # pragma: no cover
+    from typing_extensions import ParamSpec
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+__all__ = ["iterate_in_threadpool", "run_in_threadpool", "run_until_first_complete"]
+
+
+async def run_until_first_complete(*args: tuple[Callable, dict]) -> None:  # type: ignore[type-arg]
+    """Run every ``(async_func, kwargs)`` pair concurrently; cancel the others as soon as one returns.
+
+    Deprecated, as in upstream Starlette.
+    """
+    warnings.warn(
+        "run_until_first_complete is deprecated and will be removed in a future version.",
+        DeprecationWarning,
+        stacklevel=2,
+    )
+    async with anyio.create_task_group() as task_group:
+
+        async def run(func: Callable[[], Any]) -> None:
+            await func()
+            task_group.cancel_scope.cancel()
+
+        for func, kwargs in args:
+            task_group.start_soon(run, functools.partial(func, **kwargs))
+
+
+async def run_in_threadpool(func: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+    """Call the blocking ``func(*args, **kwargs)`` in a worker thread and return its result."""
+    if kwargs:
+        # anyio's run_sync takes positional arguments only.
+        return await anyio.to_thread.run_sync(functools.partial(func, *args, **kwargs))
+    return await anyio.to_thread.run_sync(func, *args)
+
+
+class _StopIteration(Exception):
+    """Carries the end of a sync iterator out of a worker thread (StopIteration cannot cross a coroutine)."""
+
+
+def _next(iterator: Iterator[T]) -> T:
+    try:
+        return next(iterator)
+    except StopIteration:
+        raise _StopIteration from None
+
+
+async def iterate_in_threadpool(iterator: Iterable[T]) -> AsyncIterator[T]:
+    """Iterate a blocking (sync) iterable, fetching each item in a worker thread."""
+    as_iterator = iter(iterator)
+    while True:
+        try:
+            yield await anyio.to_thread.run_sync(_next, as_iterator)
+        except _StopIteration:
+            break
