@@ -1,0 +1,212 @@
+"""The WebSocket connection wrapper (``starlette.websockets``)."""
+
+from __future__ import annotations
+
+import enum
+import json
+from collections.abc import AsyncIterator, Iterable
+from typing import TYPE_CHECKING, Any, Optional, cast
+
+from starlette_core.requests import HTTPConnection
+from starlette_core.types import Message, Receive, Scope, Send
+
+if TYPE_CHECKING:
+    from starlette_core.responses import Response
+
+__all__ = ["WebSocket", "WebSocketClose", "WebSocketDisconnect", "WebSocketState"]
+
+
+class WebSocketState(enum.Enum):
+    CONNECTING = 0
+    CONNECTED = 1
+    DISCONNECTED = 2
+    RESPONSE = 3
+
+
+class WebSocketDisconnect(Exception):
+    """The peer closed the connection (``code`` and ``reason`` come from the close frame)."""
+
+    def __init__(self, code: int = 1000, reason: Optional[str] = None) -> None:
+        self.code = code
+        self.reason = reason or ""
+
+
+_JSON_MODES = frozenset(("text", "binary"))
+_BAD_MODE = 'The "mode" argument should be "text" or "binary".'
+_NOT_CONNECTED = 'WebSocket is not connected. Need to call "accept" first.'
+
+
+class WebSocket(HTTPConnection):
+    """A websocket connection: the ASGI message exchange behind a state machine for each side."""
+
+    def __init__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        super().__init__(scope)
+        assert scope["type"] == "websocket"
+        self._receive = receive
+        self._send = send
+        self.client_state = WebSocketState.CONNECTING
+        self.application_state = WebSocketState.CONNECTING
+
+    async def receive(self) -> Message:
+        """Receive one ASGI message, checking that it is valid for the client's state."""
+        state = self.client_state
+        if state == WebSocketState.CONNECTING:
+            message = await self._receive()
+            message_type = message["type"]
+            if message_type != "websocket.connect":
+                raise RuntimeError(f'Expected ASGI message "websocket.connect", but got {message_type!r}')
+            self.client_state = WebSocketState.CONNECTED
+            return message
+        if state == WebSocketState.CONNECTED:
+            message = await self._receive()
+            message_type = message["type"]
+            if message_type == "websocket.disconnect":
+                self.client_state = WebSocketState.DISCONNECTED
+            elif message_type != "websocket.receive":
+                raise RuntimeError(
+                    f'Expected ASGI message "websocket.receive" or "websocket.disconnect", but got {message_type!r}'
+                )
+            return message
+        raise RuntimeError('Cannot call "receive" once a disconnect message has been received.')
+
+    async def send(self, message: Message) -> None:
+        """Send one ASGI message, checking that it is valid for the application's state."""
+        state = self.application_state
+        message_type = message["type"]
+        if state == WebSocketState.CONNECTING:
+            if message_type == "websocket.accept":
+                self.application_state = WebSocketState.CONNECTED
+            elif message_type == "websocket.close":
+                self.application_state = WebSocketState.DISCONNECTED
+            elif message_type == "websocket.http.response.start":
+                self.application_state = WebSocketState.RESPONSE
+            else:
+                raise RuntimeError(
+                    'Expected ASGI message "websocket.accept", "websocket.close" or "websocket.http.response.start", '
+                    f"but got {message_type!r}"
+                )
+            await self._send(message)
+        elif state == WebSocketState.CONNECTED:
+            if message_type == "websocket.close":
+                self.application_state = WebSocketState.DISCONNECTED
+            elif message_type != "websocket.send":
+                raise RuntimeError(
+                    f'Expected ASGI message "websocket.send" or "websocket.close", but got {message_type!r}'
+                )
+            try:
+                await self._send(message)
+            except OSError:
+                # The server could not write: the connection is gone.
+                self.application_state = WebSocketState.DISCONNECTED
+                raise WebSocketDisconnect(code=1006) from None
+        elif state == WebSocketState.RESPONSE:
+            if message_type != "websocket.http.response.body":
+                raise RuntimeError(f'Expected ASGI message "websocket.http.response.body", but got {message_type!r}')
+            if not message.get("more_body", False):
+                self.application_state = WebSocketState.DISCONNECTED
+            await self._send(message)
+        else:
+            raise RuntimeError('Cannot call "send" once a close message has been sent.')
+
+    async def accept(
+        self,
+        subprotocol: Optional[str] = None,
+        headers: Optional[Iterable[tuple[bytes, bytes]]] = None,
+    ) -> None:
+        headers = headers or []
+        if self.client_state == WebSocketState.CONNECTING:
+            # The "websocket.connect" message has not been read yet: wait for it first.
+            await self.receive()
+        await self.send({"type": "websocket.accept", "subprotocol": subprotocol, "headers": headers})
+
+    def _raise_on_disconnect(self, message: Message) -> None:
+        if message["type"] == "websocket.disconnect":
+            raise WebSocketDisconnect(message.get("code", 1000), message.get("reason"))
+
+    async def _receive_data(self) -> Message:
+        if self.application_state != WebSocketState.CONNECTED:
+            raise RuntimeError(_NOT_CONNECTED)
+        message = await self.receive()
+        self._raise_on_disconnect(message)
+        return message
+
+    async def receive_text(self) -> str:
+        message = await self._receive_data()
+        return cast(str, message["text"])
+
+    async def receive_bytes(self) -> bytes:
+        message = await self._receive_data()
+        return cast(bytes, message["bytes"])
+
+    async def receive_json(self, mode: str = "text") -> Any:
+        if mode not in _JSON_MODES:
+            raise RuntimeError(_BAD_MODE)
+        message = await self._receive_data()
+        if mode == "text":
+            text = message["text"]
+        else:
+            text = message["bytes"].decode("utf-8")
+        return json.loads(text)
+
+    async def iter_text(self) -> AsyncIterator[str]:
+        try:
+            while True:
+                yield await self.receive_text()
+        except WebSocketDisconnect:
+            pass
+
+    async def iter_bytes(self) -> AsyncIterator[bytes]:
+        try:
+            while True:
+                yield await self.receive_bytes()
+        except WebSocketDisconnect:
+            pass
+
+    async def iter_json(self) -> AsyncIterator[Any]:
+        try:
+            while True:
+                yield await self.receive_json()
+        except WebSocketDisconnect:
+            pass
+
+    async def send_text(self, data: str) -> None:
+        await self.send({"type": "websocket.send", "text": data})
+
+    async def send_bytes(self, data: bytes) -> None:
+        await self.send({"type": "websocket.send", "bytes": data})
+
+    async def send_json(self, data: Any, mode: str = "text") -> None:
+        if mode not in _JSON_MODES:
+            raise RuntimeError(_BAD_MODE)
+        text = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+        if mode == "text":
+            await self.send({"type": "websocket.send", "text": text})
+        else:
+            await self.send({"type": "websocket.send", "bytes": text.encode("utf-8")})
+
+    async def close(self, code: int = 1000, reason: Optional[str] = None) -> None:
+        await self.send({"type": "websocket.close", "code": code, "reason": reason or ""})
+
+    async def send_denial_response(self, response: Response) -> None:
+        """Reject the handshake with an HTTP response (needs the server's "websocket.http.response" extension)."""
+        if "websocket.http.response" not in self.scope.get("extensions", {}):
+            raise RuntimeError("The server doesn't support the Websocket Denial Response extension.")
+
+        async def send(message: Message) -> None:
+            message_type = message["type"]
+            if message_type.startswith("http."):
+                message = {**message, "type": "websocket." + message_type}
+            await self.send(message)
+
+        await response(self.scope, self.receive, send)
+
+
+class WebSocketClose:
+    """An ASGI app that closes the websocket connection (used by routers when nothing matches)."""
+
+    def __init__(self, code: int = 1000, reason: Optional[str] = None) -> None:
+        self.code = code
+        self.reason = reason or ""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "websocket.close", "code": self.code, "reason": self.reason})
