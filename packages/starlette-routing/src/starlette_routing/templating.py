@@ -1,0 +1,211 @@
+"""Jinja2 templates rendered into HTML responses (``starlette.templating``).
+
+jinja2 is imported only when a :class:`Jinja2Templates` is built, so this module imports without it installed.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping, Sequence
+from os import PathLike
+from typing import TYPE_CHECKING, Any, Callable, overload
+
+from starlette_core.background import BackgroundTask
+from starlette_core.datastructures import URL
+from starlette_core.requests import Request
+from starlette_core.responses import HTMLResponse
+from starlette_core.types import Receive, Scope, Send
+
+if TYPE_CHECKING:
+    import jinja2
+
+_INSTALL_HINT = "jinja2 must be installed to use Jinja2Templates: pip install 'starlette-routing[templates]'"
+_OPTIONS = ("context", "status_code", "headers", "media_type", "background")
+
+
+def _import_jinja2() -> None:
+    try:
+        import jinja2  # noqa: F401
+    except ImportError:
+        raise ImportError(_INSTALL_HINT) from None
+
+
+class _TemplateResponse(HTMLResponse):
+    def __init__(
+        self,
+        template: Any,
+        context: dict[str, Any],
+        status_code: int = 200,
+        headers: Mapping[str, str] | None = None,
+        media_type: str | None = None,
+        background: BackgroundTask | None = None,
+    ):
+        self.template = template
+        self.context = context
+        content = template.render(context)
+        super().__init__(content, status_code, headers, media_type, background)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        request = self.context.get("request", {})
+        extensions = request.get("extensions", {})
+        if "http.response.debug" in extensions:
+            await send(
+                {
+                    "type": "http.response.debug",
+                    "info": {"template": self.template, "context": self.context},
+                }
+            )
+        await super().__call__(scope, receive, send)
+
+
+class Jinja2Templates:
+    """Templates loaded from ``directory`` (one or several) or from a ready ``jinja2.Environment``.
+
+    ``url_for(name, **path_params)`` is available in every template, using the request in the context.
+    """
+
+    @overload
+    def __init__(
+        self,
+        directory: str | PathLike[str] | Sequence[str | PathLike[str]],
+        *,
+        context_processors: list[Callable[[Request], dict[str, Any]]] | None = None,
+        **env_options: Any,
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self,
+        *,
+        env: jinja2.Environment,
+        context_processors: list[Callable[[Request], dict[str, Any]]] | None = None,
+    ) -> None: ...
+
+    def __init__(
+        self,
+        directory: str | PathLike[str] | Sequence[str | PathLike[str]] | None = None,
+        *,
+        context_processors: list[Callable[[Request], dict[str, Any]]] | None = None,
+        env: jinja2.Environment | None = None,
+        **env_options: Any,
+    ) -> None:
+        if env_options:
+            warnings.warn(
+                "Extra environment options are deprecated. Use a preconfigured jinja2.Environment instead.",
+                DeprecationWarning,
+                stacklevel=2,
+            )
+        _import_jinja2()
+        assert bool(directory) ^ bool(env), "either 'directory' or 'env' arguments must be passed"
+        self.context_processors = context_processors or []
+        if directory is not None:
+            self.env = self._create_env(directory, **env_options)
+        else:
+            assert env is not None  # implied by the assertion above; narrows the type
+            self.env = env
+        self._setup_env_defaults(self.env)
+
+    def _create_env(
+        self,
+        directory: str | PathLike[str] | Sequence[str | PathLike[str]],
+        **env_options: Any,
+    ) -> jinja2.Environment:
+        from jinja2 import Environment, FileSystemLoader  # already imported by the constructor
+
+        env_options.setdefault("loader", FileSystemLoader(directory))
+        env_options.setdefault("autoescape", True)
+        return Environment(**env_options)
+
+    def _setup_env_defaults(self, env: jinja2.Environment) -> None:
+        from jinja2 import pass_context  # already imported by the constructor
+
+        @pass_context
+        def url_for(context: Mapping[str, Any], name: str, /, **path_params: Any) -> URL:
+            request: Request = context["request"]
+            return request.url_for(name, **path_params)
+
+        env.globals.setdefault("url_for", url_for)
+
+    def get_template(self, name: str) -> jinja2.Template:
+        return self.env.get_template(name)
+
+    @overload
+    def TemplateResponse(
+        self,
+        request: Request,
+        name: str,
+        context: dict[str, Any] | None = None,
+        status_code: int = 200,
+        headers: Mapping[str, str] | None = None,
+        media_type: str | None = None,
+        background: BackgroundTask | None = None,
+    ) -> _TemplateResponse: ...
+
+    @overload
+    def TemplateResponse(
+        self,
+        name: str,
+        context: dict[str, Any] | None = None,
+        status_code: int = 200,
+        headers: Mapping[str, str] | None = None,
+        media_type: str | None = None,
+        background: BackgroundTask | None = None,
+    ) -> _TemplateResponse:
+        # Deprecated: ``TemplateResponse(name, {"request": request})``.
+        ...
+
+    def TemplateResponse(self, *args: Any, **kwargs: Any) -> _TemplateResponse:
+        rest: tuple[Any, ...] = ()
+        if args and isinstance(args[0], str):
+            # Old style: TemplateResponse(name, context, ...), the request inside the context.
+            warnings.warn(
+                "The `name` is not the first parameter anymore. "
+                "The first parameter should be the `Request` instance.\n"
+                'Replace `TemplateResponse(name, {"request": request})` by `TemplateResponse(request, name)`.',
+                DeprecationWarning,
+                stacklevel=2,
+            )
+            name, rest = args[0], args[1:]
+            request = None
+        elif args:
+            request = args[0]
+            if len(args) > 1:
+                name, rest = args[1], args[2:]
+            else:
+                name = kwargs["name"]
+        else:
+            if "request" not in kwargs:
+                warnings.warn(
+                    "The `TemplateResponse` now requires the `request` argument.\n"
+                    'Replace `TemplateResponse(name, {"context": context})` by `TemplateResponse(request, name)`.',
+                    DeprecationWarning,
+                    stacklevel=2,
+                )
+            request = kwargs.get("request")
+            name = kwargs["name"]
+
+        options = dict(zip(_OPTIONS, rest))
+        for key in _OPTIONS[len(rest) :]:
+            if key in kwargs:
+                options[key] = kwargs[key]
+        context: dict[str, Any] | None = options.get("context")
+        if context is None:
+            context = {}
+        if request is None:
+            if "request" not in context:
+                raise ValueError('context must include a "request" key')
+            request = context["request"]
+
+        context.setdefault("request", request)
+        for context_processor in self.context_processors:
+            context.update(context_processor(request))
+
+        template = self.get_template(name)
+        return _TemplateResponse(
+            template,
+            context,
+            status_code=options.get("status_code", 200),
+            headers=options.get("headers"),
+            media_type=options.get("media_type"),
+            background=options.get("background"),
+        )
