@@ -359,3 +359,31 @@ async def test_template_response_built_without_a_request(template_dir: Path) -> 
     messages = await collect(response, make_request().scope)
     assert [m["type"] for m in messages] == ["http.response.start", "http.response.body"]
     assert messages[1]["body"] == b"static text"
+
+
+# --- url_for in templates ------------------------------------------------------------------------------------
+
+
+def test_url_for_in_templates(tmp_path: Path, test_client_factory: TestClientFactory) -> None:
+    from starlette_routing.routing import Mount, Route, Router
+
+    (tmp_path / "links.html").write_text(
+        "{{ url_for('home') }} {{ url_for('user', id=7) }} {{ url_for('static', path='/a.css') }}"
+    )
+    templates = Jinja2Templates(directory=tmp_path)
+
+    async def home(request: Request) -> Response:
+        return templates.TemplateResponse(request, "links.html")
+
+    async def user(request: Request) -> Response:
+        return Response("")
+
+    app = Router(
+        routes=[
+            Route("/", endpoint=home, name="home"),
+            Route("/users/{id:int}", endpoint=user, name="user"),
+            Mount("/static", app=Response("x"), name="static"),
+        ]
+    )
+    response = test_client_factory(app, base_url="https://example.org").get("/")
+    assert response.text == "https://example.org/ https://example.org/users/7 https://example.org/static/a.css"
