@@ -1,0 +1,176 @@
+"""``CORSMiddleware``: answers CORS preflight requests and adds CORS headers to the responses of simple ones.
+
+Everything that does not depend on the request (the fixed headers, the compiled origin regex, the allowed sets)
+is prepared in ``__init__``; a request without an ``Origin`` header goes straight to the app.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Sequence
+
+from starlette_core.datastructures import Headers, MutableHeaders
+from starlette_core.responses import PlainTextResponse, Response
+from starlette_core.types import ASGIApp, Message, Receive, Scope, Send
+
+__all__ = ["ALL_METHODS", "SAFELISTED_HEADERS", "CORSMiddleware"]
+
+ALL_METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT")
+SAFELISTED_HEADERS = {"Accept", "Accept-Language", "Content-Language", "Content-Type"}
+
+
+class CORSMiddleware:
+    #: Answer Private Network Access preflights (``Access-Control-Request-Private-Network: true``) with
+    #: ``Access-Control-Allow-Private-Network: true``.  Off by default; set it on a subclass or an instance
+    #: (it is not a constructor argument, whose signature stays exactly starlette 0.47.3's).
+    allow_private_network: bool = False
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        allow_origins: Sequence[str] = (),
+        allow_methods: Sequence[str] = ("GET",),
+        allow_headers: Sequence[str] = (),
+        allow_credentials: bool = False,
+        allow_origin_regex: str | None = None,
+        expose_headers: Sequence[str] = (),
+        max_age: int = 600,
+    ) -> None:
+        if "*" in allow_methods:
+            allow_methods = ALL_METHODS
+
+        allow_all_origins = "*" in allow_origins
+        allow_all_headers = "*" in allow_headers
+        # With credentials a wildcard is not allowed: the origin is mirrored back instead.
+        preflight_explicit_allow_origin = not allow_all_origins or allow_credentials
+
+        simple_headers: dict[str, str] = {}
+        if allow_all_origins:
+            simple_headers["Access-Control-Allow-Origin"] = "*"
+        if allow_credentials:
+            simple_headers["Access-Control-Allow-Credentials"] = "true"
+        if expose_headers:
+            simple_headers["Access-Control-Expose-Headers"] = ", ".join(expose_headers)
+
+        preflight_headers: dict[str, str] = {}
+        if preflight_explicit_allow_origin:
+            # The allowed origin itself is added per request, so the answer varies with it.
+            preflight_headers["Vary"] = "Origin"
+        else:
+            preflight_headers["Access-Control-Allow-Origin"] = "*"
+        preflight_headers["Access-Control-Allow-Methods"] = ", ".join(allow_methods)
+        preflight_headers["Access-Control-Max-Age"] = str(max_age)
+        all_allowed_headers = sorted(SAFELISTED_HEADERS | set(allow_headers))
+        if not allow_all_headers:
+            preflight_headers["Access-Control-Allow-Headers"] = ", ".join(all_allowed_headers)
+        if allow_credentials:
+            preflight_headers["Access-Control-Allow-Credentials"] = "true"
+
+        self.app = app
+        self.allow_origins = allow_origins
+        self.allow_methods = allow_methods
+        self.allow_headers = [header.lower() for header in all_allowed_headers]
+        self.allow_all_origins = allow_all_origins
+        self.allow_all_headers = allow_all_headers
+        self.preflight_explicit_allow_origin = preflight_explicit_allow_origin
+        self.allow_origin_regex = None if allow_origin_regex is None else re.compile(allow_origin_regex)
+        self.simple_headers = simple_headers
+        self.preflight_headers = preflight_headers
+        self._origins = frozenset(allow_origins)
+        self._methods = frozenset(allow_methods)
+        self._headers = frozenset(self.allow_headers)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        for name, _ in scope["headers"]:
+            if name == b"origin":
+                break
+        else:
+            # Not a CORS request.
+            await self.app(scope, receive, send)
+            return
+
+        headers = Headers(scope=scope)
+        if scope["method"] == "OPTIONS" and "access-control-request-method" in headers:
+            response = self.preflight_response(request_headers=headers)
+            await response(scope, receive, send)
+            return
+        await self.simple_response(scope, receive, send, request_headers=headers)
+
+    def is_allowed_origin(self, origin: str) -> bool:
+        if self.allow_all_origins:
+            return True
+        if self.allow_origin_regex is not None and self.allow_origin_regex.fullmatch(origin):
+            return True
+        return origin in self._origins
+
+    def preflight_response(self, request_headers: Headers) -> Response:
+        requested_origin = request_headers["origin"]
+        requested_method = request_headers["access-control-request-method"]
+        requested_headers = request_headers.get("access-control-request-headers")
+
+        headers = dict(self.preflight_headers)
+        failures: list[str] = []
+
+        if self.is_allowed_origin(origin=requested_origin):
+            if self.preflight_explicit_allow_origin:
+                headers["Access-Control-Allow-Origin"] = requested_origin
+        else:
+            failures.append("origin")
+
+        if requested_method not in self._methods:
+            failures.append("method")
+
+        if requested_headers is not None:
+            if self.allow_all_headers:
+                # Any header is fine: say so by mirroring the requested ones back.
+                headers["Access-Control-Allow-Headers"] = requested_headers
+            else:
+                for header in requested_headers.split(","):
+                    if header.strip().lower() not in self._headers:
+                        failures.append("headers")
+                        break
+
+        if (
+            self.allow_private_network
+            and request_headers.get("access-control-request-private-network", "").lower() == "true"
+        ):
+            headers["Access-Control-Allow-Private-Network"] = "true"
+
+        if failures:
+            # A browser enforces CORS itself, but a 400 with the reasons is more useful than a bare refusal.
+            return PlainTextResponse("Disallowed CORS " + ", ".join(failures), status_code=400, headers=headers)
+        return PlainTextResponse("OK", status_code=200, headers=headers)
+
+    async def simple_response(self, scope: Scope, receive: Receive, send: Send, request_headers: Headers) -> None:
+        send = functools.partial(self.send, send=send, request_headers=request_headers)
+        await self.app(scope, receive, send)
+
+    async def send(self, message: Message, send: Send, request_headers: Headers) -> None:
+        if message["type"] != "http.response.start":
+            await send(message)
+            return
+
+        message.setdefault("headers", [])
+        headers = MutableHeaders(scope=message)
+        headers.update(self.simple_headers)
+        origin = request_headers["origin"]
+
+        if self.allow_all_origins:
+            # A request with cookies must get its own origin back rather than "*".
+            if "cookie" in request_headers:
+                self.allow_explicit_origin(headers, origin)
+        elif self.is_allowed_origin(origin=origin):
+            # Specific origins only: mirror the request's origin when it is one of them.
+            self.allow_explicit_origin(headers, origin)
+
+        await send(message)
+
+    @staticmethod
+    def allow_explicit_origin(headers: MutableHeaders, origin: str) -> None:
+        headers["Access-Control-Allow-Origin"] = origin
+        headers.add_vary_header("Origin")

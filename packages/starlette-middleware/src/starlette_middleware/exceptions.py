@@ -1,0 +1,76 @@
+"""``ExceptionMiddleware``: the app's exception handlers, by status code (for ``HTTPException``) and by class.
+
+It publishes the handlers in ``scope["starlette.exception_handlers"]`` (so that routing can apply them around each
+endpoint) and applies them itself around the rest of the app, through ``wrap_app_handling_exceptions``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from starlette_core._exception_handler import ExceptionHandlers, StatusHandlers, wrap_app_handling_exceptions
+from starlette_core.exceptions import HTTPException, WebSocketException
+from starlette_core.requests import Request
+from starlette_core.responses import PlainTextResponse, Response
+from starlette_core.types import ASGIApp, ExceptionHandler, Receive, Scope, Send
+from starlette_core.websockets import WebSocket
+
+__all__ = ["ExceptionMiddleware"]
+
+
+class ExceptionMiddleware:
+    def __init__(
+        self,
+        app: ASGIApp,
+        handlers: Mapping[Any, ExceptionHandler] | None = None,
+        debug: bool = False,
+    ) -> None:
+        self.app = app
+        self.debug = debug  # kept for compatibility; not used
+        self._status_handlers: StatusHandlers = {}
+        self._exception_handlers: ExceptionHandlers = {
+            HTTPException: self.http_exception,
+            WebSocketException: self.websocket_exception,
+        }
+        if handlers is not None:
+            for key, value in handlers.items():
+                self.add_exception_handler(key, value)
+        # Built once: every request publishes the same pair of (live) dicts.
+        self._handlers = (self._exception_handlers, self._status_handlers)
+
+    def add_exception_handler(
+        self,
+        exc_class_or_status_code: int | type[Exception],
+        handler: ExceptionHandler,
+    ) -> None:
+        if isinstance(exc_class_or_status_code, int):
+            self._status_handlers[exc_class_or_status_code] = handler
+        else:
+            assert issubclass(exc_class_or_status_code, Exception)
+            self._exception_handlers[exc_class_or_status_code] = handler
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        scope_type = scope["type"]
+        if scope_type not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+
+        scope["starlette.exception_handlers"] = self._handlers
+        conn: Request | WebSocket
+        if scope_type == "http":
+            conn = Request(scope, receive, send)
+        else:
+            conn = WebSocket(scope, receive, send)
+        await wrap_app_handling_exceptions(self.app, conn)(scope, receive, send)
+
+    async def http_exception(self, request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, HTTPException)
+        if exc.status_code in {204, 304}:
+            # These statuses have no body.
+            return Response(status_code=exc.status_code, headers=exc.headers)
+        return PlainTextResponse(exc.detail, status_code=exc.status_code, headers=exc.headers)
+
+    async def websocket_exception(self, websocket: WebSocket, exc: Exception) -> None:
+        assert isinstance(exc, WebSocketException)
+        await websocket.close(code=exc.code, reason=exc.reason)

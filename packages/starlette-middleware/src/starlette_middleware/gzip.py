@@ -1,0 +1,156 @@
+"""``GZipMiddleware``: gzip-compresses responses for clients that accept it.
+
+A response is compressed when it is at least ``minimum_size`` bytes (or streams in several parts), is not already
+encoded and is not a server-sent event stream.  Every response that could be compressed carries
+``Vary: Accept-Encoding``, whether or not this client asked for gzip, so that caches keep the variants apart.
+"""
+
+from __future__ import annotations
+
+import zlib
+from typing import NoReturn
+
+from starlette_core.datastructures import Headers, MutableHeaders
+from starlette_core.types import ASGIApp, Message, Receive, Scope, Send
+
+__all__ = [
+    "DEFAULT_EXCLUDED_CONTENT_TYPES",
+    "GZipMiddleware",
+    "GZipResponder",
+    "IdentityResponder",
+    "unattached_send",
+]
+
+DEFAULT_EXCLUDED_CONTENT_TYPES = ("text/event-stream",)
+
+
+class GZipMiddleware:
+    def __init__(self, app: ASGIApp, minimum_size: int = 500, compresslevel: int = 9) -> None:
+        self.app = app
+        self.minimum_size = minimum_size
+        self.compresslevel = compresslevel
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        responder: IdentityResponder
+        for name, value in scope["headers"]:
+            if name == b"accept-encoding" and b"gzip" in value:
+                responder = GZipResponder(self.app, self.minimum_size, compresslevel=self.compresslevel)
+                break
+        else:
+            responder = IdentityResponder(self.app, self.minimum_size)
+        await responder(scope, receive, send)
+
+
+class IdentityResponder:
+    """Sends the app's response as it is, but decides (and says, with ``Vary``) whether it could be compressed.
+
+    Subclasses compress: they set ``content_encoding`` and override ``apply_compression``.
+    """
+
+    content_encoding: str
+
+    def __init__(self, app: ASGIApp, minimum_size: int) -> None:
+        self.app = app
+        self.minimum_size = minimum_size
+        self.send: Send = unattached_send
+        self.initial_message: Message = {}
+        self.started = False
+        self.content_encoding_set = False
+        self.content_type_is_excluded = False
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        self.send = send
+        await self.app(scope, receive, self.send_with_compression)
+
+    async def send_with_compression(self, message: Message) -> None:
+        message_type = message["type"]
+        if message_type == "http.response.start":
+            # Hold the start back until the first body part tells whether (and how) to change the headers.
+            self.initial_message = message
+            raw_headers = message.get("headers")
+            if not isinstance(raw_headers, list):
+                # Any iterable is valid ASGI; a list can be changed in place below.
+                raw_headers = message["headers"] = list(raw_headers or ())
+            headers = Headers(raw=raw_headers)
+            self.content_encoding_set = "content-encoding" in headers
+            self.content_type_is_excluded = headers.get("content-type", "").startswith(DEFAULT_EXCLUDED_CONTENT_TYPES)
+            return
+
+        if message_type != "http.response.body":
+            if message_type == "http.response.pathsend" and not self.started:
+                # A file the server sends itself: not ours to compress.
+                self.started = True
+                await self.send(self.initial_message)
+            # Anything else (a debug message before the start, trailers after the body) passes through.
+            await self.send(message)
+            return
+
+        if self.started:
+            if not (self.content_encoding_set or self.content_type_is_excluded):
+                # The rest of a compressed stream.
+                message["body"] = self.apply_compression(
+                    message.get("body", b""), more_body=message.get("more_body", False)
+                )
+            await self.send(message)
+            return
+
+        self.started = True
+        if self.content_encoding_set or self.content_type_is_excluded:
+            await self.send(self.initial_message)
+            await self.send(message)
+            return
+
+        body = message.get("body", b"")
+        more_body = message.get("more_body", False)
+        if not more_body and len(body) < self.minimum_size:
+            # Too small to be worth compressing, for any client.
+            await self.send(self.initial_message)
+            await self.send(message)
+            return
+
+        compressed = self.apply_compression(body, more_body=more_body)
+        headers = MutableHeaders(raw=self.initial_message["headers"])
+        headers.add_vary_header("Accept-Encoding")
+        content_encoding = getattr(self, "content_encoding", None)
+        if content_encoding is not None:
+            headers["Content-Encoding"] = content_encoding
+            if more_body:
+                # The compressed length is unknown until the end of the stream.
+                del headers["Content-Length"]
+            else:
+                headers["Content-Length"] = str(len(compressed))
+            message["body"] = compressed
+        await self.send(self.initial_message)
+        await self.send(message)
+
+    def apply_compression(self, body: bytes, *, more_body: bool) -> bytes:
+        """Compress one part of the body (``more_body=False`` for the last one); identity returns it unchanged."""
+        return body
+
+
+class GZipResponder(IdentityResponder):
+    content_encoding = "gzip"
+
+    def __init__(self, app: ASGIApp, minimum_size: int, compresslevel: int = 9) -> None:
+        super().__init__(app, minimum_size)
+        self.compresslevel = compresslevel
+        # Created on the first body part that is compressed: small responses never pay for a compressor.
+        self._compressor: zlib._Compress | None = None
+
+    def apply_compression(self, body: bytes, *, more_body: bool) -> bytes:
+        compressor = self._compressor
+        if compressor is None:
+            # wbits=31: a gzip container (header and trailer) around the deflate stream.
+            compressor = self._compressor = zlib.compressobj(self.compresslevel, zlib.DEFLATED, 31)
+        compressed = compressor.compress(body)
+        if not more_body:
+            compressed += compressor.flush()
+        return compressed
+
+
+async def unattached_send(message: Message) -> NoReturn:
+    raise RuntimeError("send awaitable not set")

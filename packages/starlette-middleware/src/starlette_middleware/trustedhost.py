@@ -1,0 +1,79 @@
+"""``TrustedHostMiddleware``: rejects requests whose ``Host`` header is not one of the allowed hosts.
+
+Patterns are exact host names or ``*.example.com`` wildcards (which match subdomains, not the domain itself);
+``"*"`` allows everything.  With ``www_redirect``, a request for ``example.com`` is redirected to
+``www.example.com`` when only the latter is allowed.  Anything else gets a 400 "Invalid host header".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from starlette_core.datastructures import URL
+from starlette_core.responses import PlainTextResponse, RedirectResponse, Response
+from starlette_core.types import ASGIApp, Receive, Scope, Send
+
+__all__ = ["ENFORCE_DOMAIN_WILDCARD", "TrustedHostMiddleware"]
+
+ENFORCE_DOMAIN_WILDCARD = "Domain wildcard patterns must be like '*.example.com'."
+
+
+def _host_name(host: str) -> str:
+    """The host name of a ``Host`` header value, without its port (``[::1]:8000`` -> ``[::1]``), lowercased."""
+    if host.startswith("["):
+        end = host.find("]")
+        if end != -1:
+            return host[: end + 1].lower()
+        return host.lower()
+    return host.partition(":")[0].lower()
+
+
+class TrustedHostMiddleware:
+    def __init__(
+        self,
+        app: ASGIApp,
+        allowed_hosts: Sequence[str] | None = None,
+        www_redirect: bool = True,
+    ) -> None:
+        if allowed_hosts is None:
+            allowed_hosts = ["*"]
+
+        for pattern in allowed_hosts:
+            assert "*" not in pattern[1:], ENFORCE_DOMAIN_WILDCARD
+            if pattern.startswith("*") and pattern != "*":
+                assert pattern.startswith("*."), ENFORCE_DOMAIN_WILDCARD
+
+        self.app = app
+        self.allowed_hosts = list(allowed_hosts)
+        self.allow_any = "*" in allowed_hosts
+        self.www_redirect = www_redirect
+
+        exact = {pattern.lower() for pattern in allowed_hosts if not pattern.startswith("*")}
+        self._exact_hosts = frozenset(exact)
+        # "*.example.com" matches any host ending in ".example.com".
+        self._wildcard_suffixes = tuple(pattern[1:].lower() for pattern in allowed_hosts if pattern.startswith("*."))
+        # Hosts that are not allowed themselves but whose "www." form is.
+        self._www_hosts = frozenset(host[4:] for host in exact if host.startswith("www."))
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.allow_any or scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+
+        host = ""
+        for name, value in scope["headers"]:
+            if name == b"host":
+                host = _host_name(value.decode("latin-1"))
+                break
+
+        if host in self._exact_hosts or (self._wildcard_suffixes and host.endswith(self._wildcard_suffixes)):
+            await self.app(scope, receive, send)
+            return
+
+        response: Response
+        if self.www_redirect and host in self._www_hosts:
+            url = URL(scope=scope)
+            response = RedirectResponse(url=str(url.replace(netloc="www." + url.netloc)))
+        else:
+            response = PlainTextResponse("Invalid host header", status_code=400)
+        await response(scope, receive, send)

@@ -1,0 +1,164 @@
+"""``WSGIMiddleware``: runs a WSGI application as an ASGI one (deprecated, as upstream; see a2wsgi).
+
+The WSGI app runs in a worker thread; the response streams back as the app yields it, and an exception from the
+app (or passed to ``start_response`` as ``exc_info``) is re-raised in the ASGI app.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import sys
+import warnings
+from collections.abc import MutableMapping
+from typing import Any, Callable
+
+import anyio
+import anyio.from_thread
+import anyio.to_thread
+from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
+
+from starlette_core._utils import collapse_excgroups
+from starlette_core.types import Receive, Scope, Send
+
+__all__ = ["WSGIMiddleware", "WSGIResponder", "build_environ"]
+
+warnings.warn(
+    "starlette.middleware.wsgi is deprecated and will be removed in a future release. "
+    "Please refer to https://github.com/abersheeran/a2wsgi as a replacement.",
+    DeprecationWarning,
+    stacklevel=1,
+)
+
+
+def build_environ(scope: Scope, body: bytes) -> dict[str, Any]:
+    """The WSGI environ (PEP 3333) for an ASGI HTTP scope and the whole request body."""
+    # WSGI strings are "bytes as latin-1": re-encode the (UTF-8 decoded) ASGI paths that way.
+    script_name = scope.get("root_path", "").encode("utf-8").decode("latin-1")
+    path_info = scope["path"].encode("utf-8").decode("latin-1")
+    if path_info.startswith(script_name):
+        path_info = path_info[len(script_name) :]
+
+    environ: dict[str, Any] = {
+        "REQUEST_METHOD": scope["method"],
+        "SCRIPT_NAME": script_name,
+        "PATH_INFO": path_info,
+        "QUERY_STRING": scope["query_string"].decode("ascii"),
+        "SERVER_PROTOCOL": f"HTTP/{scope['http_version']}",
+        "wsgi.version": (1, 0),
+        "wsgi.url_scheme": scope.get("scheme", "http"),
+        "wsgi.input": io.BytesIO(body),
+        "wsgi.errors": sys.stdout,
+        "wsgi.multithread": True,
+        "wsgi.multiprocess": True,
+        "wsgi.run_once": False,
+    }
+
+    # SERVER_NAME and SERVER_PORT are required by WSGI, optional in ASGI.
+    server = scope.get("server") or ("localhost", 80)
+    environ["SERVER_NAME"] = server[0]
+    environ["SERVER_PORT"] = server[1]
+
+    client = scope.get("client")
+    if client:
+        environ["REMOTE_ADDR"] = client[0]
+
+    for raw_name, raw_value in scope.get("headers", []):
+        name = raw_name.decode("latin-1")
+        if name == "content-length":
+            key = "CONTENT_LENGTH"
+        elif name == "content-type":
+            key = "CONTENT_TYPE"
+        else:
+            key = "HTTP_" + name.upper().replace("-", "_")
+        value = raw_value.decode("latin-1")
+        if key in environ:
+            # A repeated header: WSGI has one value per name, so join them as HTTP allows.
+            value = f"{environ[key]},{value}"
+        environ[key] = value
+    return environ
+
+
+class WSGIMiddleware:
+    def __init__(self, app: Callable[..., Any]) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        assert scope["type"] == "http"
+        responder = WSGIResponder(self.app, scope)
+        await responder(receive, send)
+
+
+class WSGIResponder:
+    stream_send: MemoryObjectSendStream[MutableMapping[str, Any]]
+    stream_receive: MemoryObjectReceiveStream[MutableMapping[str, Any]]
+
+    def __init__(self, app: Callable[..., Any], scope: Scope) -> None:
+        self.app = app
+        self.scope = scope
+        self.status = None
+        self.response_headers = None
+        self.stream_send, self.stream_receive = anyio.create_memory_object_stream(math.inf)
+        self.response_started = False
+        self.exc_info: Any = None
+
+    async def __call__(self, receive: Receive, send: Send) -> None:
+        chunks: list[bytes] = []
+        more_body = True
+        while more_body:
+            message = await receive()
+            if message["type"] != "http.request":
+                # The client went away before sending the whole body: there is no request to run.
+                self.stream_send.close()
+                self.stream_receive.close()
+                return
+            chunks.append(message.get("body", b""))
+            more_body = message.get("more_body", False)
+        environ = build_environ(self.scope, b"".join(chunks))
+
+        with collapse_excgroups():
+            async with anyio.create_task_group() as task_group:
+                task_group.start_soon(self.sender, send)
+                async with self.stream_send:
+                    await anyio.to_thread.run_sync(self.wsgi, environ, self.start_response)
+        if self.exc_info is not None:
+            raise self.exc_info[1].with_traceback(self.exc_info[2])
+
+    async def sender(self, send: Send) -> None:
+        async with self.stream_receive:
+            async for message in self.stream_receive:
+                await send(message)
+
+    def start_response(
+        self,
+        status: str,
+        response_headers: list[tuple[str, str]],
+        exc_info: Any = None,
+    ) -> None:
+        self.exc_info = exc_info
+        if not self.response_started:
+            self.response_started = True
+            status_code = int(status.split(" ", 1)[0])
+            headers = [
+                (name.strip().encode("ascii").lower(), value.strip().encode("ascii"))
+                for name, value in response_headers
+            ]
+            anyio.from_thread.run(
+                self.stream_send.send,
+                {"type": "http.response.start", "status": status_code, "headers": headers},
+            )
+
+    def wsgi(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> None:
+        iterable = self.app(environ, start_response)
+        try:
+            for chunk in iterable:
+                anyio.from_thread.run(
+                    self.stream_send.send,
+                    {"type": "http.response.body", "body": chunk, "more_body": True},
+                )
+        finally:
+            # PEP 3333: the server calls close() on the iterable, however the iteration ended.
+            close = getattr(iterable, "close", None)
+            if close is not None:
+                close()
+        anyio.from_thread.run(self.stream_send.send, {"type": "http.response.body", "body": b""})
