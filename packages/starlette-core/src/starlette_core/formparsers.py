@@ -1,0 +1,379 @@
+"""Streaming parsers for ``application/x-www-form-urlencoded`` and ``multipart/form-data`` bodies.
+
+Both parsers run on top of python-multipart, which is imported the first time a form is parsed (never at import
+time).  Every limit (number of fields, number of files, size of a non-file part) is checked while the body is
+being parsed, so an over-limit or malformed body stops the parser before the rest of the body is read, and every
+temporary file created so far is closed.
+"""
+
+from __future__ import annotations
+
+import codecs
+from collections.abc import AsyncGenerator
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import TYPE_CHECKING, Any, Callable, NamedTuple, Union
+from urllib.parse import unquote_to_bytes
+
+from starlette_core.datastructures import FormData, Headers, UploadFile
+
+if TYPE_CHECKING:  # pragma: no cover
+    from tempfile import SpooledTemporaryFile
+
+__all__ = [
+    "FormMessage",
+    "FormParser",
+    "MultiPartException",
+    "MultiPartParser",
+    "MultipartPart",
+]
+
+_MISSING_MULTIPART = (
+    "The `python-multipart` library must be installed to use form parsing. "
+    "Install it with `pip install starlette-core[multipart]` (or `pip install python-multipart`)."
+)
+
+
+class MultipartNotInstalled(ImportError, AssertionError):
+    """Raised when a form is parsed but python-multipart is not installed.
+
+    An ``ImportError`` (what it is) and an ``AssertionError`` (what upstream raised), so either ``except`` works.
+    """
+
+
+class _Multipart(NamedTuple):
+    parse_options_header: Callable[[Union[str, bytes, None]], tuple[bytes, dict[bytes, bytes]]]
+    QuerystringParser: Any
+    MultipartParser: Any
+    FormParserError: type[Exception]
+
+
+_multipart: _Multipart | None = None
+
+
+def _load_multipart() -> _Multipart:
+    """Import python-multipart on first use (``python_multipart``, else the legacy ``multipart`` name)."""
+    global _multipart
+    if _multipart is None:
+        import importlib
+
+        for package in ("python_multipart", "multipart"):
+            try:
+                parser_module = importlib.import_module(f"{package}.multipart")
+                exceptions_module = importlib.import_module(f"{package}.exceptions")
+            except ImportError:
+                continue
+            _multipart = _Multipart(
+                parser_module.parse_options_header,
+                parser_module.QuerystringParser,
+                parser_module.MultipartParser,
+                exceptions_module.FormParserError,
+            )
+            break
+        else:
+            raise MultipartNotInstalled(_MISSING_MULTIPART)
+    return _multipart
+
+
+def _charset_from(params: dict[bytes, bytes], default: str = "utf-8") -> str:
+    """The codec named by a ``charset`` parameter, or ``default`` (unknown codecs mean latin-1, as upstream)."""
+    raw = params.get(b"charset")
+    if raw is None:
+        return default
+    return _codec_or(raw, "latin-1")
+
+
+def _codec_or(raw: bytes | bytearray, fallback: str) -> str:
+    name = bytes(raw).decode("latin-1").strip()
+    try:
+        return codecs.lookup(name).name
+    except LookupError:
+        return fallback
+
+
+def _user_safe_decode(src: bytes | bytearray, codec: str) -> str:
+    try:
+        return src.decode(codec)
+    except UnicodeDecodeError:
+        return src.decode("latin-1")
+
+
+async def _abandon(stream: AsyncGenerator[bytes, None]) -> None:
+    """Close a body stream we stop reading early (trio warns about async generators left to the GC)."""
+    aclose = getattr(stream, "aclose", None)
+    if aclose is not None:
+        await aclose()
+
+
+def _unquote_plus(src: bytes | bytearray, codec: str) -> str:
+    return unquote_to_bytes(bytes(src).replace(b"+", b" ")).decode(codec, "replace")
+
+
+class FormMessage(Enum):
+    FIELD_START = 1
+    FIELD_NAME = 2
+    FIELD_DATA = 3
+    FIELD_END = 4
+    END = 5
+
+
+@dataclass
+class MultipartPart:
+    content_disposition: bytes | None = None
+    field_name: str = ""
+    data: bytearray = field(default_factory=bytearray)
+    file: UploadFile | None = None
+    item_headers: list[tuple[bytes, bytes]] = field(default_factory=list)
+
+
+class MultiPartException(Exception):
+    """A form body that cannot be accepted (malformed, or over a limit). ``message`` is safe to show the client."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def _too_many_fields(limit: float) -> MultiPartException:
+    return MultiPartException(f"Too many fields. Maximum number of fields is {limit}.")
+
+
+def _part_too_large(limit: int) -> MultiPartException:
+    return MultiPartException(f"Part exceeded maximum size of {int(limit / 1024)}KB.")
+
+
+class FormParser:
+    """Parser for ``application/x-www-form-urlencoded`` bodies.
+
+    ``max_fields`` and ``max_part_size`` (the encoded size of one ``name=value`` pair) apply here too; set them on
+    the instance (``Request.form()`` does) to change the defaults.
+    """
+
+    max_fields: int | float = 1000
+    max_part_size: int = 1024 * 1024
+
+    def __init__(self, headers: Headers, stream: AsyncGenerator[bytes, None]) -> None:
+        self._multipart = _load_multipart()
+        self.headers = headers
+        self.stream = stream
+        self._fields = 0
+        self._name = bytearray()
+        self._value = bytearray()
+        self._raw_items: list[tuple[bytes, bytes]] = []
+
+    def on_field_start(self) -> None:
+        self._fields += 1
+        if self._fields > self.max_fields:
+            raise _too_many_fields(self.max_fields)
+        self._name = bytearray()
+        self._value = bytearray()
+
+    def on_field_name(self, data: bytes, start: int, end: int) -> None:
+        self._name += data[start:end]
+        self._check_size()
+
+    def on_field_data(self, data: bytes, start: int, end: int) -> None:
+        self._value += data[start:end]
+        self._check_size()
+
+    def _check_size(self) -> None:
+        if len(self._name) + len(self._value) > self.max_part_size:
+            raise _part_too_large(self.max_part_size)
+
+    def on_field_end(self) -> None:
+        self._raw_items.append((bytes(self._name), bytes(self._value)))
+
+    def on_end(self) -> None:
+        pass
+
+    async def parse(self) -> FormData:
+        callbacks = {
+            "on_field_start": self.on_field_start,
+            "on_field_name": self.on_field_name,
+            "on_field_data": self.on_field_data,
+            "on_field_end": self.on_field_end,
+            "on_end": self.on_end,
+        }
+        parser = self._multipart.QuerystringParser(callbacks)
+        try:
+            async for chunk in self.stream:
+                if chunk:
+                    parser.write(chunk)
+        except BaseException:
+            await _abandon(self.stream)
+            raise
+        parser.finalize()
+
+        _, params = self._multipart.parse_options_header(self.headers.get("content-type"))
+        charset = _charset_from(params)
+        for name, value in self._raw_items:
+            if name == b"_charset_":
+                charset = _codec_or(unquote_to_bytes(value), charset)
+                break
+        return FormData(
+            [(_unquote_plus(name, charset), _unquote_plus(value, charset)) for name, value in self._raw_items]
+        )
+
+
+class MultiPartParser:
+    """Parser for ``multipart/form-data`` bodies; files are spooled to ``SpooledTemporaryFile``-backed uploads."""
+
+    spool_max_size = 1024 * 1024  # bytes kept in memory per uploaded file before it rolls over to disk
+    max_part_size = 1024 * 1024  # bytes allowed in one non-file part
+
+    def __init__(
+        self,
+        headers: Headers,
+        stream: AsyncGenerator[bytes, None],
+        *,
+        max_files: int | float = 1000,
+        max_fields: int | float = 1000,
+        max_part_size: int = 1024 * 1024,
+    ) -> None:
+        self._multipart = _load_multipart()
+        self.headers = headers
+        self.stream = stream
+        self.max_files = max_files
+        self.max_fields = max_fields
+        self.max_part_size = max_part_size
+        self.items: list[tuple[str, str | UploadFile]] = []
+        self._current_files = 0
+        self._current_fields = 0
+        self._current_partial_header_name = b""
+        self._current_partial_header_value = b""
+        self._current_part = MultipartPart()
+        self._part_open = False
+        self._charset = "utf-8"
+        self._raw_name = b""
+        # The raw name of every item, and (position, raw value) of every non-file field: values are decoded once
+        # the whole body (and so a `_charset_` field) is known.
+        self._raw_names: list[bytes] = []
+        self._raw_values: list[tuple[int, bytearray]] = []
+        self._file_parts_to_write: list[tuple[UploadFile, bytes]] = []
+        self._file_parts_to_finish: list[UploadFile] = []
+        self._files_to_close_on_error: list[SpooledTemporaryFile[bytes]] = []
+
+    def on_part_begin(self) -> None:
+        self._current_part = MultipartPart()
+        self._part_open = True
+
+    def on_part_data(self, data: bytes, start: int, end: int) -> None:
+        part = self._current_part
+        if part.file is None:
+            if len(part.data) + (end - start) > self.max_part_size:
+                raise _part_too_large(self.max_part_size)
+            part.data += data[start:end]
+        else:
+            self._file_parts_to_write.append((part.file, data[start:end]))
+
+    def on_part_end(self) -> None:
+        part = self._current_part
+        self._part_open = False
+        self._raw_names.append(self._raw_name)
+        if part.file is None:
+            self._raw_values.append((len(self.items), part.data))
+            self.items.append((part.field_name, ""))
+        else:
+            self._file_parts_to_finish.append(part.file)
+            self.items.append((part.field_name, part.file))
+
+    def on_header_field(self, data: bytes, start: int, end: int) -> None:
+        self._current_partial_header_name += data[start:end]
+
+    def on_header_value(self, data: bytes, start: int, end: int) -> None:
+        self._current_partial_header_value += data[start:end]
+
+    def on_header_end(self) -> None:
+        name = self._current_partial_header_name.lower()
+        value = self._current_partial_header_value
+        if name == b"content-disposition":
+            self._current_part.content_disposition = value
+        self._current_part.item_headers.append((name, value))
+        self._current_partial_header_name = b""
+        self._current_partial_header_value = b""
+
+    def on_headers_finished(self) -> None:
+        part = self._current_part
+        _, options = self._multipart.parse_options_header(part.content_disposition)
+        raw_name = options.get(b"name")
+        if raw_name is None:
+            raise MultiPartException('The Content-Disposition header field "name" must be provided.')
+        self._raw_name = raw_name
+        part.field_name = _user_safe_decode(raw_name, self._charset)
+        if b"filename" in options:
+            self._current_files += 1
+            if self._current_files > self.max_files:
+                raise MultiPartException(f"Too many files. Maximum number of files is {self.max_files}.")
+            from tempfile import SpooledTemporaryFile
+
+            tempfile: SpooledTemporaryFile[bytes] = SpooledTemporaryFile(max_size=self.spool_max_size)  # noqa: SIM115
+            self._files_to_close_on_error.append(tempfile)
+            part.file = UploadFile(
+                file=tempfile,  # type: ignore[arg-type]
+                size=0,
+                filename=_user_safe_decode(options[b"filename"], self._charset),
+                headers=Headers(raw=part.item_headers),
+            )
+        else:
+            self._current_fields += 1
+            if self._current_fields > self.max_fields:
+                raise _too_many_fields(self.max_fields)
+
+    def on_end(self) -> None:
+        pass
+
+    async def parse(self) -> FormData:
+        multipart = self._multipart
+        _, params = multipart.parse_options_header(self.headers.get("content-type"))
+        self._charset = _charset_from(params)
+        boundary = params.get(b"boundary")
+        if not boundary:
+            raise MultiPartException("Missing boundary in multipart.")
+        callbacks = {
+            "on_part_begin": self.on_part_begin,
+            "on_part_data": self.on_part_data,
+            "on_part_end": self.on_part_end,
+            "on_header_field": self.on_header_field,
+            "on_header_value": self.on_header_value,
+            "on_header_end": self.on_header_end,
+            "on_headers_finished": self.on_headers_finished,
+            "on_end": self.on_end,
+        }
+        to_write = self._file_parts_to_write
+        to_finish = self._file_parts_to_finish
+        try:
+            try:
+                parser = multipart.MultipartParser(boundary, callbacks)
+                async for chunk in self.stream:
+                    parser.write(chunk)
+                    for upload, data in to_write:
+                        await upload.write(data)
+                    for upload in to_finish:
+                        await upload.seek(0)
+                    to_write.clear()
+                    to_finish.clear()
+                parser.finalize()
+            except multipart.FormParserError as exc:
+                raise MultiPartException("Malformed multipart body.") from exc
+        except BaseException:
+            for file in self._files_to_close_on_error:
+                file.close()
+            await _abandon(self.stream)
+            raise
+        if self._part_open and self._current_part.file is not None:
+            # The body ended inside a file part: that part is dropped, so nobody else will close its file.
+            self._current_part.file.file.close()
+        self._decode_fields()
+        return FormData(self.items)
+
+    def _decode_fields(self) -> None:
+        items = self.items
+        charset = self._charset
+        for index, value in self._raw_values:
+            if self._raw_names[index] == b"_charset_":
+                charset = _codec_or(value, charset)
+                break
+        if charset != self._charset:
+            items[:] = [(_user_safe_decode(raw, charset), item[1]) for raw, item in zip(self._raw_names, items)]
+        for index, value in self._raw_values:
+            items[index] = (items[index][0], _user_safe_decode(value, charset))

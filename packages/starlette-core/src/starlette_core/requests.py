@@ -1,0 +1,333 @@
+"""``HTTPConnection`` (what HTTP requests and websockets share) and ``Request``."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import AsyncGenerator, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, NoReturn, cast
+
+import anyio
+
+from starlette_core._utils import AwaitableOrContextManager, AwaitableOrContextManagerWrapper
+from starlette_core.datastructures import URL, Address, FormData, Headers, QueryParams, State
+from starlette_core.exceptions import HTTPException
+from starlette_core.formparsers import FormParser, MultiPartException, MultiPartParser, _load_multipart
+from starlette_core.types import Message, Receive, Scope, Send
+
+if TYPE_CHECKING:  # pragma: no cover
+    from starlette_core.datastructures import URLPath
+
+__all__ = [
+    "SERVER_PUSH_HEADERS_TO_COPY",
+    "ClientDisconnect",
+    "HTTPConnection",
+    "Request",
+    "cookie_parser",
+    "empty_receive",
+    "empty_send",
+]
+
+SERVER_PUSH_HEADERS_TO_COPY = {
+    "accept",
+    "accept-encoding",
+    "accept-language",
+    "cache-control",
+    "user-agent",
+}
+
+# Backslash escapes inside a quoted cookie value: an octal triple (\012) or any other escaped character (\").
+_COOKIE_ESCAPE = re.compile(r"\\(?:([0-3][0-7][0-7])|(.))")
+
+
+def _cookie_escape(match: re.Match[str]) -> str:
+    octal = match.group(1)
+    return chr(int(octal, 8)) if octal else match.group(2)
+
+
+def _unquote_cookie(value: str) -> str:
+    if len(value) >= 2 and value[0] == '"' and value[-1] == '"':
+        value = value[1:-1]
+        if "\\" in value:
+            return _COOKIE_ESCAPE.sub(_cookie_escape, value)
+    return value
+
+
+def cookie_parser(cookie_string: str) -> dict[str, str]:
+    """Parse a ``Cookie`` header the way browsers write it (not the strict RFC 6265 grammar).
+
+    Pairs are split on ``;``; a chunk without ``=`` is a value with an empty name; surrounding whitespace is
+    dropped, quoted values are unquoted, and malformed chunks never raise.  A later duplicate name wins.
+    """
+    cookies: dict[str, str] = {}
+    for chunk in cookie_string.split(";"):
+        key, sep, value = chunk.partition("=")
+        if not sep:
+            key, value = "", key
+        key = key.strip()
+        value = value.strip()
+        if key or value:
+            cookies[key] = _unquote_cookie(value)
+    return cookies
+
+
+class ClientDisconnect(Exception):
+    pass
+
+
+class HTTPConnection(Mapping[str, Any]):
+    """The parts of an HTTP request and a websocket connection that come from the scope.
+
+    Every derived value (``url``, ``headers``, ``query_params``, ``cookies``, ...) is built on first access and
+    cached on the instance.
+    """
+
+    # Lazily computed caches; class-level ``None`` defaults keep construction to a couple of assignments.
+    _url: URL | None = None
+    _base_url: URL | None = None
+    _headers: Headers | None = None
+    _query_params: QueryParams | None = None
+    _cookies: dict[str, str] | None = None
+    _state: State | None = None
+
+    def __init__(self, scope: Scope, receive: Receive | None = None) -> None:
+        assert scope["type"] in ("http", "websocket")
+        self.scope = scope
+
+    def __getitem__(self, key: str) -> Any:
+        return self.scope[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.scope)
+
+    def __len__(self) -> int:
+        return len(self.scope)
+
+    # A connection is a Mapping, but two connections are equal only when they are the same object.
+    __eq__ = object.__eq__
+    __hash__ = object.__hash__
+
+    @property
+    def app(self) -> Any:
+        return self.scope["app"]
+
+    @property
+    def url(self) -> URL:
+        url = self._url
+        if url is None:
+            url = self._url = URL(scope=self.scope)
+        return url
+
+    @property
+    def base_url(self) -> URL:
+        base_url = self._base_url
+        if base_url is None:
+            scope = dict(self.scope)
+            # Inside a Mount the scope's root_path has grown; url_for must still be relative to the app's root.
+            root_path = scope.get("app_root_path", scope.get("root_path", ""))
+            scope["path"] = root_path if root_path.endswith("/") else root_path + "/"
+            scope["query_string"] = b""
+            scope["root_path"] = root_path
+            base_url = self._base_url = URL(scope=scope)
+        return base_url
+
+    @property
+    def headers(self) -> Headers:
+        headers = self._headers
+        if headers is None:
+            headers = self._headers = Headers(scope=self.scope)
+        return headers
+
+    @property
+    def query_params(self) -> QueryParams:
+        query_params = self._query_params
+        if query_params is None:
+            query_params = self._query_params = QueryParams(self.scope["query_string"])
+        return query_params
+
+    @property
+    def path_params(self) -> dict[str, Any]:
+        return cast("dict[str, Any]", self.scope.get("path_params", {}))
+
+    @property
+    def cookies(self) -> dict[str, str]:
+        cookies = self._cookies
+        if cookies is None:
+            header = self.headers.get("cookie")
+            cookies = self._cookies = cookie_parser(header) if header else {}
+        return cookies
+
+    @property
+    def client(self) -> Address | None:
+        # The ASGI spec allows the client to be unknown (None), or to be a 2-item list rather than a tuple.
+        host_port = self.scope.get("client")
+        if host_port is None:
+            return None
+        return Address(*host_port)
+
+    @property
+    def session(self) -> dict[str, Any]:
+        assert "session" in self.scope, "SessionMiddleware must be installed to access request.session"
+        return cast("dict[str, Any]", self.scope["session"])
+
+    @property
+    def auth(self) -> Any:
+        assert "auth" in self.scope, "AuthenticationMiddleware must be installed to access request.auth"
+        return self.scope["auth"]
+
+    @property
+    def user(self) -> Any:
+        assert "user" in self.scope, "AuthenticationMiddleware must be installed to access request.user"
+        return self.scope["user"]
+
+    @property
+    def state(self) -> State:
+        state = self._state
+        if state is None:
+            # The State stores its attributes in scope["state"], so they are shared with the rest of the request.
+            state = self._state = State(self.scope.setdefault("state", {}))
+        return state
+
+    def url_for(self, name: str, /, **path_params: Any) -> URL:
+        provider = self.scope.get("router") or self.scope.get("app")
+        if provider is None:
+            raise RuntimeError("The `url_for` method can only be used inside a Starlette application or with a router.")
+        url_path: URLPath = provider.url_path_for(name, **path_params)
+        return url_path.make_absolute_url(base_url=self.base_url)
+
+
+async def empty_receive() -> NoReturn:
+    raise RuntimeError("Receive channel has not been made available")
+
+
+async def empty_send(message: Message) -> NoReturn:
+    raise RuntimeError("Send channel has not been made available")
+
+
+class Request(HTTPConnection):
+    _form: FormData | None
+
+    def __init__(self, scope: Scope, receive: Receive = empty_receive, send: Send = empty_send):
+        assert scope["type"] == "http"
+        self.scope = scope
+        self._receive = receive
+        self._send = send
+        self._stream_consumed = False
+        self._is_disconnected = False
+        self._form = None
+
+    @property
+    def method(self) -> str:
+        return cast(str, self.scope["method"])
+
+    @property
+    def receive(self) -> Receive:
+        return self._receive
+
+    async def stream(self) -> AsyncGenerator[bytes, None]:
+        if hasattr(self, "_body"):
+            yield self._body
+            yield b""
+            return
+        if self._stream_consumed:
+            raise RuntimeError("Stream consumed")
+        receive = self._receive
+        while not self._stream_consumed:
+            message = await receive()
+            message_type = message["type"]
+            if message_type == "http.request":
+                body = message.get("body", b"")
+                if not message.get("more_body", False):
+                    self._stream_consumed = True
+                if body:
+                    yield body
+            elif message_type == "http.disconnect":
+                self._is_disconnected = True
+                raise ClientDisconnect()
+        yield b""
+
+    async def body(self) -> bytes:
+        if not hasattr(self, "_body"):
+            chunks = [chunk async for chunk in self.stream()]
+            # The usual shape is [whole body, b""]: keep that chunk rather than copying it through join().
+            self._body = chunks[0] if len(chunks) == 2 and not chunks[1] else b"".join(chunks)
+        return self._body
+
+    async def json(self) -> Any:
+        if not hasattr(self, "_json"):
+            self._json = json.loads(await self.body())
+        return self._json
+
+    async def _get_form(
+        self,
+        *,
+        max_files: int | float = 1000,
+        max_fields: int | float = 1000,
+        max_part_size: int = 1024 * 1024,
+    ) -> FormData:
+        if self._form is None:
+            multipart = _load_multipart()
+            content_type, _ = multipart.parse_options_header(self.headers.get("content-type"))
+            parser: MultiPartParser | FormParser
+            if content_type == b"multipart/form-data":
+                parser = MultiPartParser(
+                    self.headers,
+                    self.stream(),
+                    max_files=max_files,
+                    max_fields=max_fields,
+                    max_part_size=max_part_size,
+                )
+            elif content_type == b"application/x-www-form-urlencoded":
+                parser = FormParser(self.headers, self.stream())
+                parser.max_fields = max_fields
+                parser.max_part_size = max_part_size
+            else:
+                self._form = FormData()
+                return self._form
+            try:
+                self._form = await parser.parse()
+            except MultiPartException as exc:
+                if "app" in self.scope:
+                    raise HTTPException(status_code=400, detail=exc.message) from exc
+                raise
+        return self._form
+
+    def form(
+        self,
+        *,
+        max_files: int | float = 1000,
+        max_fields: int | float = 1000,
+        max_part_size: int = 1024 * 1024,
+    ) -> AwaitableOrContextManager[FormData]:
+        """Parse the body as a form (once: later calls return the same ``FormData``).
+
+        Await it, or use it as ``async with request.form() as form:`` to close uploaded files on exit.
+        """
+        return AwaitableOrContextManagerWrapper(
+            self._get_form(max_files=max_files, max_fields=max_fields, max_part_size=max_part_size)
+        )
+
+    async def close(self) -> None:
+        if self._form is not None:
+            await self._form.close()
+
+    async def is_disconnected(self) -> bool:
+        if not self._is_disconnected:
+            message: Message = {}
+            # Look at a message only if one is ready right now: the receive runs in an already-cancelled scope.
+            with anyio.CancelScope() as scope:
+                scope.cancel()
+                message = await self._receive()
+            if message.get("type") == "http.disconnect":
+                self._is_disconnected = True
+        return self._is_disconnected
+
+    async def send_push_promise(self, path: str) -> None:
+        if "http.response.push" in self.scope.get("extensions", {}):
+            headers = self.headers
+            raw_headers: list[tuple[bytes, bytes]] = []
+            for name in SERVER_PUSH_HEADERS_TO_COPY:
+                encoded = name.encode("latin-1")
+                for value in headers.getlist(name):
+                    raw_headers.append((encoded, value.encode("latin-1")))
+            await self._send({"type": "http.response.push", "path": path, "headers": raw_headers})
