@@ -301,3 +301,32 @@ def test_asgi2_websocket_app(test_client_factory: TestClientFactory) -> None:
 
     with test_client_factory(App).websocket_connect("/legacy") as session:
         assert session.receive_text() == "/legacy"
+
+
+def test_websocket_connect_headers(test_client_factory: TestClientFactory) -> None:
+    """Headers may be given as a mapping or a list; the caller's object is not modified."""
+    scopes: list[Scope] = []
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        scopes.append(scope)
+        await accept(receive, send)
+
+    client = test_client_factory(app)
+    given = {"Sec-WebSocket-Key": "custom=="}
+    with client.websocket_connect("/", headers=given):
+        pass
+    with client.websocket_connect("/", headers=[("x-multi", "1"), ("x-multi", "2")]):
+        pass
+    assert given == {"Sec-WebSocket-Key": "custom=="}
+    assert dict(scopes[0]["headers"])[b"sec-websocket-key"] == b"custom=="
+    assert [value for key, value in scopes[1]["headers"] if key == b"x-multi"] == [b"1", b"2"]
+
+
+def test_websocket_connect_to_http_url(test_client_factory: TestClientFactory) -> None:
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        assert scope["type"] == "http"
+        await send({"type": "http.response.start", "status": 400, "headers": []})
+        await send({"type": "http.response.body", "body": b"not a websocket endpoint"})
+
+    with pytest.raises(RuntimeError, match="Expected WebSocket upgrade"):
+        test_client_factory(app).websocket_connect("http://testserver/")

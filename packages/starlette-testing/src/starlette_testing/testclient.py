@@ -449,7 +449,7 @@ class TestClient(httpx.Client):
         self, url: str, subprotocols: Optional[Sequence[str]] = None, **kwargs: Any
     ) -> WebSocketTestSession:
         url = urljoin("ws://testserver", url)
-        headers = kwargs.get("headers", {})
+        headers = httpx.Headers(kwargs.get("headers"))  # a copy: the caller's mapping is left alone
         headers.setdefault("connection", "upgrade")
         headers.setdefault("sec-websocket-key", "testserver==")
         headers.setdefault("sec-websocket-version", "13")
@@ -460,7 +460,8 @@ class TestClient(httpx.Client):
             super().request("GET", url, **kwargs)
         except _Upgrade as exc:
             return exc.session
-        raise RuntimeError("Expected WebSocket upgrade")  # pragma: no cover  (the transport always upgrades ws://)
+        # Only an absolute http(s) URL gets here: it was answered as a plain HTTP request.
+        raise RuntimeError("Expected WebSocket upgrade")
 
     def __enter__(self) -> Self:
         with contextlib.ExitStack() as stack:
