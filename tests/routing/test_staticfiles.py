@@ -688,3 +688,58 @@ def test_stat_runs_off_the_event_loop(static: Path, test_client_factory: TestCli
     assert len(lookups) == 1
     assert len(loop) == 1
     assert lookups[0] != loop[0]
+
+
+# --- mounted in an application -------------------------------------------------------------------------------
+
+
+def test_mounted_in_an_application(static: Path, test_client_factory: TestClientFactory) -> None:
+    from starlette_routing.applications import Starlette
+    from starlette_routing.routing import Mount
+
+    app = Starlette(routes=[Mount("/static", app=StaticFiles(directory=static), name="static")])
+    client = test_client_factory(app)
+    response = client.get("/static/sub/inner.txt")
+    assert response.status_code == 200
+    assert response.text == "inner"
+    assert client.get("/static/%2e%2e/secret.txt").status_code == 404
+    assert client.get("/static/%2e%2e/static_other/secret.txt").status_code == 404
+    response = client.post("/static/example.txt")
+    assert response.status_code == 405
+    assert response.headers["allow"] == "GET, HEAD"
+
+
+def test_exception_handlers_see_missing_files(static: Path, test_client_factory: TestClientFactory) -> None:
+    from starlette_core.requests import Request
+    from starlette_core.responses import PlainTextResponse, Response
+    from starlette_routing.applications import Starlette
+    from starlette_routing.routing import Mount
+
+    async def not_found(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, HTTPException)
+        return PlainTextResponse(f"custom {exc.status_code} for {request.url.path}", status_code=exc.status_code)
+
+    app = Starlette(
+        routes=[Mount("/static", app=StaticFiles(directory=static))],
+        exception_handlers={404: not_found, 405: not_found},
+    )
+    client = test_client_factory(app)
+    response = client.get("/static/missing.txt")
+    assert response.status_code == 404
+    assert response.text == "custom 404 for /static/missing.txt"
+    response = client.delete("/static/example.txt")
+    assert response.status_code == 405
+    assert response.text == "custom 405 for /static/example.txt"
+
+
+def test_html_mode_redirect_inside_a_mount(site: Path, test_client_factory: TestClientFactory) -> None:
+    from starlette_routing.applications import Starlette
+    from starlette_routing.routing import Mount
+
+    app = Starlette(routes=[Mount("/site", app=StaticFiles(directory=site, html=True))])
+    client = test_client_factory(app, follow_redirects=False)
+    response = client.get("/site/docs")
+    assert response.status_code == 307
+    assert response.headers["location"] == "http://testserver/site/docs/"
+    assert client.get("/site/docs/").text == "<h1>docs</h1>"
+    assert client.get("/site/").text == "<h1>home</h1>"
