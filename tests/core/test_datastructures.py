@@ -438,6 +438,17 @@ def test_headers_from_raw() -> None:
     assert h.raw == [(b"a", b"123"), (b"a", b"456"), (b"b", b"789")]
 
 
+def test_headers_get() -> None:
+    h = Headers(raw=[(b"a", b"1"), (b"a", b"2"), (b"empty", b"")])
+    assert h.get("A") == "1"
+    assert h.get("empty") == ""
+    assert h.get("empty", "default") == ""
+    assert h.get("missing") is None
+    assert h.get("missing", "default") == "default"
+    assert h.get("missing", default="by keyword") == "by keyword"  # type: ignore[call-overload]
+    assert h.get("\u20ac", "default") == "default"
+
+
 def test_headers_missing_key_raises_key_error_with_the_key() -> None:
     with pytest.raises(KeyError) as info:
         Headers()["X-Missing"]

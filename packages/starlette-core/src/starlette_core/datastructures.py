@@ -6,7 +6,7 @@ import io
 import re
 from collections.abc import ItemsView, Iterable, Iterator, KeysView, Mapping, MutableMapping, Sequence, ValuesView
 from shlex import shlex
-from typing import Any, BinaryIO, NamedTuple, TypeVar, Union
+from typing import Any, BinaryIO, NamedTuple, TypeVar, Union, overload
 from urllib.parse import SplitResult, parse_qsl, urlencode, urlsplit
 
 from starlette_core.concurrency import run_in_threadpool
@@ -34,6 +34,7 @@ class Address(NamedTuple):
     port: int
 
 
+_T = TypeVar("_T")
 _KeyType = TypeVar("_KeyType")
 # The value type of an immutable mapping may be covariant.
 _CovariantValueType = TypeVar("_CovariantValueType", covariant=True)
@@ -582,6 +583,20 @@ class Headers(Mapping[str, str]):
             return self._first_values()[key.lower().encode("latin-1")].decode("latin-1")
         except (KeyError, UnicodeEncodeError):
             raise KeyError(key) from None
+
+    @overload
+    def get(self, key: str, /) -> str | None: ...
+
+    @overload
+    def get(self, key: str, default: str | _T, /) -> str | _T: ...
+
+    def get(self, key: str, default: Any = None) -> Any:
+        """The first value of the header ``key`` (case-insensitive), or ``default``."""
+        try:
+            value = self._first_values().get(key.lower().encode("latin-1"))
+        except UnicodeEncodeError:
+            return default
+        return default if value is None else value.decode("latin-1")
 
     def __contains__(self, key: Any) -> bool:
         try:
