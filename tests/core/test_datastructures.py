@@ -255,6 +255,7 @@ def test_url_from_scope_non_utf8_query_string() -> None:
         "example.org.",
         "127.0.0.1",
         "127.0.0.1:65535",
+        "example.org:0",
         "[::1]",
         "[::1]:8000",
         "[2001:db8::ff00:42:8329]:443",
@@ -264,6 +265,10 @@ def test_url_from_scope_non_utf8_query_string() -> None:
 def test_url_from_scope_accepts_valid_host_headers(host: str) -> None:
     url = URL(scope=make_scope(path="/p", headers=[(b"host", host.encode("latin-1"))]))
     assert str(url) == f"http://{host}/p"
+    # Every component of an accepted host can be read without error.
+    assert url.hostname
+    assert url.port is None or 0 <= url.port <= 65535
+    assert URL(str(url)).netloc == host
 
 
 @pytest.mark.parametrize(
@@ -282,6 +287,12 @@ def test_url_from_scope_accepts_valid_host_headers(host: str) -> None:
         "evil.com:80:80",
         "evil.com:abc",
         "evil.com:123456",
+        "evil.com:65536",
+        "evil.com:99999",
+        "[1.2.3]",
+        "[127.0.0.1]",
+        "[::1::2]",
+        "[:::]",
         "",
         ":80",
         ".evil.com",
@@ -310,6 +321,8 @@ def test_url_from_scope_invalid_host_header_and_no_server() -> None:
 
 def test_url_from_scope_invalid_server_host_is_ignored() -> None:
     assert URL(scope=make_scope(server=("evil.com/x@", 80), path="/p")) == "/p"
+    assert URL(scope=make_scope(server=("1:2:3", 80), path="/p")) == "/p"
+    assert URL(scope=make_scope(server=("example.org", 70000), path="/p")) == "/p"
 
 
 @pytest.mark.parametrize(

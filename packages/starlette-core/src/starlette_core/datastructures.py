@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import ipaddress
 import re
 from collections.abc import ItemsView, Iterable, Iterator, KeysView, Mapping, MutableMapping, Sequence, ValuesView
 from shlex import shlex
@@ -46,7 +47,26 @@ _URL_IGNORED_CHARS = str.maketrans("", "", "\t\r\n")  # urlsplit removes these b
 # host[:port] where host is a DNS name / IPv4 address (labels of letters, digits, '-' and '_', an optional
 # trailing dot) or a bracketed IPv6 literal. Anything else in a Host header ('/', '@', '?', '#', spaces,
 # backslashes, ...) could change how the URL is parsed, so such a header is ignored.
-_VALID_HOST = re.compile(r"(?:\[[0-9A-Fa-f:.]+\]|(?:[A-Za-z0-9_-]+\.)*[A-Za-z0-9_-]+\.?)(?::[0-9]{1,5})?")
+_VALID_HOST = re.compile(
+    r"(?:\[(?P<ipv6>[0-9A-Fa-f:.]+)\]|(?:[A-Za-z0-9_-]+\.)*[A-Za-z0-9_-]+\.?)(?::(?P<port>[0-9]{1,5}))?"
+)
+
+
+def _is_valid_host(host: str) -> bool:
+    """Whether ``host`` is a plain ``host[:port]`` that urlsplit parses (and whose .port reads) without error."""
+    match = _VALID_HOST.fullmatch(host)
+    if match is None:
+        return False
+    port = match.group("port")
+    if port is not None and int(port) > 65535:
+        return False
+    ipv6 = match.group("ipv6")
+    if ipv6 is not None:
+        try:
+            ipaddress.IPv6Address(ipv6)
+        except ValueError:
+            return False
+    return True
 
 
 def _netloc_from_scope(scope: Scope) -> str | None:
@@ -54,7 +74,7 @@ def _netloc_from_scope(scope: Scope) -> str | None:
     for key, value in scope["headers"]:
         if key == b"host":
             host_header: str = value.decode("latin-1")
-            if _VALID_HOST.fullmatch(host_header):
+            if _is_valid_host(host_header):
                 return host_header
             break
     server = scope.get("server")
@@ -68,7 +88,7 @@ def _netloc_from_scope(scope: Scope) -> str | None:
         host = f"[{host}]"  # IPv6 address
     if port is not None and port != _DEFAULT_PORTS.get(scope.get("scheme", "http")):
         host = f"{host}:{port}"
-    return host if _VALID_HOST.fullmatch(host) else None
+    return host if _is_valid_host(host) else None
 
 
 class URL:
