@@ -333,6 +333,16 @@ async def test_single_range_head(data_file: Path) -> None:
 
 
 @pytest.mark.anyio
+async def test_first_range_and_if_range_headers_are_used(data_file: Path) -> None:
+    response = FileResponse(data_file, stat_result=data_file.stat())
+    etag = response.headers["etag"]
+    headers = [("range", "bytes=0-1"), ("if-range", etag), ("range", "bytes=4-5"), ("if-range", '"other"')]
+    messages = await call(response, http_scope(headers=headers))
+    assert messages[0]["status"] == 206
+    assert body_of(messages) == CONTENT[:2]
+
+
+@pytest.mark.anyio
 async def test_range_ignores_pathsend(data_file: Path) -> None:
     scope = http_scope(headers=[("range", "bytes=0-9")], extensions={"http.response.pathsend": {}})
     messages = await call(FileResponse(data_file), scope)

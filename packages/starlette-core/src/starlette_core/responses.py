@@ -423,10 +423,11 @@ class FileResponse(Response):
 
         http_range: str | None = None
         http_if_range: str | None = None
-        for key, value in scope["headers"]:
+        for key, value in scope["headers"]:  # the first of each, as Headers.get() would give
             if key == b"range":
-                http_range = value.decode("latin-1")
-            elif key == b"if-range":
+                if http_range is None:
+                    http_range = value.decode("latin-1")
+            elif key == b"if-range" and http_if_range is None:
                 http_if_range = value.decode("latin-1")
 
         if http_range is None or (http_if_range is not None and not self._should_use_range(http_if_range)):
