@@ -64,8 +64,8 @@ class FloatConvertor(Convertor[float]):
 
     def to_string(self, value: float) -> str:
         number = float(value)
-        assert number >= 0.0, "Negative floats are not supported"
         assert not math.isnan(number), "NaN values are not supported"
+        assert number >= 0.0, "Negative floats are not supported"
         assert not math.isinf(number), "Infinite values are not supported"
         return f"{number:0.20f}".rstrip("0").rstrip(".")
 

@@ -1,0 +1,273 @@
+from __future__ import annotations
+
+import re
+from typing import Any, Callable
+
+import pytest
+
+from starlette_core.exceptions import HTTPException
+from starlette_core.requests import Request
+from starlette_core.responses import PlainTextResponse, Response
+from starlette_core.websockets import WebSocket
+from starlette_routing.applications import Starlette
+from starlette_routing.endpoints import HTTPEndpoint, WebSocketEndpoint
+from starlette_routing.routing import Route, Router, WebSocketRoute
+from tests.routing._asgi import call, http_scope, response_body, response_start
+
+TestClientFactory = Callable[..., Any]
+
+
+class Homepage(HTTPEndpoint):
+    async def get(self, request: Request) -> Response:
+        username = request.path_params.get("username")
+        return PlainTextResponse("Hello, world!" if username is None else f"Hello, {username}!")
+
+    def post(self, request: Request) -> Response:  # a sync handler runs in the thread pool
+        return PlainTextResponse("posted")
+
+    async def _do_delete(self, request: Request) -> Response:  # pragma: no cover - must never be reachable
+        return PlainTextResponse("private")
+
+
+router = Router([Route("/", endpoint=Homepage), Route("/{username}", endpoint=Homepage)])
+
+
+def test_http_endpoint_route(test_client_factory: TestClientFactory) -> None:
+    client = test_client_factory(router)
+    assert client.get("/").text == "Hello, world!"
+    assert client.get("/tomchristie").text == "Hello, tomchristie!"
+    assert client.post("/").text == "posted"
+
+
+def test_http_endpoint_head_falls_back_to_get(test_client_factory: TestClientFactory) -> None:
+    response = test_client_factory(router).head("/")
+    assert response.status_code == 200
+    assert response.text == ""
+    assert response.headers["content-length"] == "13"
+
+
+def test_http_endpoint_own_head(test_client_factory: TestClientFactory) -> None:
+    class WithHead(HTTPEndpoint):
+        async def get(self, request: Request) -> Response:  # pragma: no cover - head takes precedence
+            return PlainTextResponse("get")
+
+        async def head(self, request: Request) -> Response:
+            return PlainTextResponse("", headers={"x-head": "yes"})
+
+    response = test_client_factory(Router([Route("/", WithHead)])).head("/")
+    assert response.headers["x-head"] == "yes"
+
+
+@pytest.mark.parametrize("method", ["PUT", "DELETE", "PATCH", "OPTIONS", "FOO", "DISPATCH", "_DO_DELETE", "__INIT__"])
+def test_http_endpoint_method_not_allowed(test_client_factory: TestClientFactory, method: str) -> None:
+    response = test_client_factory(router).request(method, "/")
+    assert response.status_code == 405
+    assert response.text == "Method Not Allowed"
+    assert response.headers["allow"] == "GET, POST"
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("method", ["delete", "get", "dispatch", "_do_delete", "method_not_allowed", ""])
+async def test_http_endpoint_never_reaches_other_attributes(method: str) -> None:
+    # Lower-case or attribute-like method names (which an HTTP client library would not send) are still 405.
+    messages = await call(router, http_scope("/", method=method))
+    status, headers = response_start(messages)
+    assert status == 405
+    assert headers["allow"] == "GET, POST"
+    assert response_body(messages) == b"Method Not Allowed"
+
+
+def test_http_endpoint_head_without_get(test_client_factory: TestClientFactory) -> None:
+    class PostOnly(HTTPEndpoint):
+        async def post(self, request: Request) -> Response:  # pragma: no cover - not requested
+            return PlainTextResponse("post")
+
+    response = test_client_factory(Router([Route("/", PostOnly)])).head("/")
+    assert response.status_code == 405
+    assert response.headers["allow"] == "POST"
+
+
+def test_http_endpoint_inside_an_app_raises_http_exception(test_client_factory: TestClientFactory) -> None:
+    seen: list[Any] = []
+
+    def handler(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, HTTPException)
+        seen.append((exc.status_code, exc.headers))
+        return PlainTextResponse("nope", status_code=405)
+
+    app = Starlette(routes=[Route("/", Homepage)], exception_handlers={405: handler})
+    response = test_client_factory(app).put("/")
+    assert (response.status_code, response.text) == (405, "nope")
+    assert seen == [(405, {"Allow": "GET, POST"})]
+
+
+def test_http_endpoint_can_be_awaited_directly(test_client_factory: TestClientFactory) -> None:
+    async def asgi(scope: Any, receive: Any, send: Any) -> None:
+        await Homepage(scope, receive, send)
+
+    assert test_client_factory(asgi).get("/").text == "Hello, world!"
+
+
+def test_http_endpoint_requires_http_scope() -> None:
+    with pytest.raises(AssertionError):
+        Homepage({"type": "websocket"}, None, None)  # type: ignore[arg-type]
+
+
+# ------------------------------------------------------------------------------------------------ WebSocketEndpoint
+
+
+def test_websocket_endpoint_on_connect(test_client_factory: TestClientFactory) -> None:
+    class WebSocketApp(WebSocketEndpoint):
+        async def on_connect(self, websocket: WebSocket) -> None:
+            assert websocket["subprotocols"] == ["soap", "wamp"]
+            await websocket.accept(subprotocol="wamp")
+
+    client = test_client_factory(Router([WebSocketRoute("/ws", WebSocketApp)]))
+    with client.websocket_connect("/ws", subprotocols=["soap", "wamp"]) as websocket:
+        assert websocket.accepted_subprotocol == "wamp"
+
+
+def echo_router(endpoint_encoding: Any) -> Router:
+    class Echo(WebSocketEndpoint):
+        encoding = endpoint_encoding
+
+        async def on_receive(self, websocket: WebSocket, data: Any) -> None:
+            if isinstance(data, bytes):
+                await websocket.send_bytes(b"Message bytes was: " + data)
+            elif isinstance(data, str):
+                await websocket.send_text(f"Message text was: {data}")
+            else:
+                await websocket.send_json({"message": data})
+
+    return Router([WebSocketRoute("/ws", Echo)])
+
+
+def test_websocket_endpoint_on_receive_text(test_client_factory: TestClientFactory) -> None:
+    client = test_client_factory(echo_router("text"))
+    with client.websocket_connect("/ws") as websocket:
+        websocket.send_text("Hello, world!")
+        assert websocket.receive_text() == "Message text was: Hello, world!"
+
+    with (
+        pytest.raises(RuntimeError, match=re.escape("Expected text websocket messages, but got bytes")),
+        client.websocket_connect("/ws") as websocket,
+    ):
+        websocket.send_bytes(b"Hello world")
+        websocket.receive_text()
+
+
+def test_websocket_endpoint_on_receive_bytes(test_client_factory: TestClientFactory) -> None:
+    client = test_client_factory(echo_router("bytes"))
+    with client.websocket_connect("/ws") as websocket:
+        websocket.send_bytes(b"Hello, world!")
+        assert websocket.receive_bytes() == b"Message bytes was: Hello, world!"
+
+    with (
+        pytest.raises(RuntimeError, match=re.escape("Expected bytes websocket messages, but got text")),
+        client.websocket_connect("/ws") as websocket,
+    ):
+        websocket.send_text("Hello world")
+        websocket.receive_bytes()
+
+
+def test_websocket_endpoint_on_receive_json(test_client_factory: TestClientFactory) -> None:
+    client = test_client_factory(echo_router("json"))
+    with client.websocket_connect("/ws") as websocket:
+        websocket.send_json({"hello": "world"})
+        assert websocket.receive_json() == {"message": {"hello": "world"}}
+        websocket.send_json({"hello": "bytes"}, mode="binary")
+        assert websocket.receive_json() == {"message": {"hello": "bytes"}}
+
+    with (
+        pytest.raises(RuntimeError, match=re.escape("Malformed JSON data received.")),
+        client.websocket_connect("/ws") as websocket,
+    ):
+        websocket.send_text("Hello world")
+        websocket.receive_json()
+
+    with (
+        pytest.raises(RuntimeError, match=re.escape("Malformed JSON data received.")),
+        client.websocket_connect("/ws") as websocket,
+    ):
+        websocket.send_bytes(b"\xff\xfe not utf-8")
+        websocket.receive_json()
+
+
+@pytest.mark.parametrize(
+    ("encoding", "payload"),
+    [("text", {"type": "websocket.receive", "bytes": b"x"}), ("json", {"type": "websocket.receive", "text": "{"})],
+)
+def test_websocket_endpoint_decode_errors_close_with_1003(
+    test_client_factory: TestClientFactory, encoding: str, payload: dict[str, Any]
+) -> None:
+    client = test_client_factory(echo_router(encoding))
+    with pytest.raises(RuntimeError), client.websocket_connect("/ws") as websocket:
+        websocket.send(payload)
+        message = websocket.receive()
+        assert message == {"type": "websocket.close", "code": 1003, "reason": ""}
+        websocket.receive()
+
+
+def test_websocket_endpoint_without_encoding(test_client_factory: TestClientFactory) -> None:
+    client = test_client_factory(echo_router(None))
+    with client.websocket_connect("/ws") as websocket:
+        websocket.send_text("Hello, world!")
+        assert websocket.receive_text() == "Message text was: Hello, world!"
+        websocket.send_text("")
+        assert websocket.receive_text() == "Message text was: "
+        websocket.send_bytes(b"Hello, world!")
+        assert websocket.receive_bytes() == b"Message bytes was: Hello, world!"
+
+
+def test_websocket_endpoint_unsupported_encoding(test_client_factory: TestClientFactory) -> None:
+    client = test_client_factory(echo_router("xml"))
+    with (
+        pytest.raises(AssertionError, match=re.escape("Unsupported 'encoding' attribute xml")),
+        client.websocket_connect("/ws") as websocket,
+    ):
+        websocket.send_text("<x/>")
+        websocket.receive_text()
+
+
+def test_websocket_endpoint_on_disconnect(test_client_factory: TestClientFactory) -> None:
+    codes: list[int] = []
+
+    class WebSocketApp(WebSocketEndpoint):
+        async def on_disconnect(self, websocket: WebSocket, close_code: int) -> None:
+            codes.append(close_code)
+
+    client = test_client_factory(Router([WebSocketRoute("/ws", WebSocketApp)]))
+    with client.websocket_connect("/ws") as websocket:
+        websocket.close(code=2002)
+    with client.websocket_connect("/ws") as websocket:
+        websocket.send({"type": "websocket.disconnect"})
+    assert codes == [2002, 1000]
+
+
+def test_websocket_endpoint_error_reports_1011(test_client_factory: TestClientFactory) -> None:
+    codes: list[int] = []
+
+    class Failing(WebSocketEndpoint):
+        async def on_receive(self, websocket: WebSocket, data: Any) -> None:
+            raise ValueError("boom")
+
+        async def on_disconnect(self, websocket: WebSocket, close_code: int) -> None:
+            codes.append(close_code)
+
+    client = test_client_factory(Router([WebSocketRoute("/ws", Failing)]))
+    with pytest.raises(ValueError, match="boom"), client.websocket_connect("/ws") as websocket:
+        websocket.send_text("x")
+        websocket.receive()
+    assert codes == [1011]
+
+
+def test_websocket_endpoint_requires_websocket_scope() -> None:
+    with pytest.raises(AssertionError):
+        WebSocketEndpoint({"type": "http"}, None, None)  # type: ignore[arg-type]
+
+
+def test_default_hooks_do_nothing(test_client_factory: TestClientFactory) -> None:
+    client = test_client_factory(Router([WebSocketRoute("/ws", WebSocketEndpoint)]))
+    with client.websocket_connect("/ws") as websocket:
+        websocket.send_text("ignored")
+        websocket.close()
