@@ -21,18 +21,16 @@ class HTTPSRedirectMiddleware:
             return
 
         response: Response
+        # The URL is built from the Host header only if it is a valid host[:port] (else from scope["server"]).
         url = URL(scope=scope)
-        try:
-            port = url.port
-        except ValueError:
-            # A Host header whose port is not a port number: there is nowhere sensible to redirect to.
+        netloc = url.netloc
+        if not netloc:
+            # No usable Host header and no server address: there is nowhere to redirect to.
             response = PlainTextResponse("Invalid host header", status_code=400)
         else:
-            if port in (80, 443):
+            if url.port in (80, 443):
                 # The default port of either scheme is dropped rather than carried over to the other scheme.
                 hostname = url.hostname or ""
                 netloc = f"[{hostname}]" if ":" in hostname else hostname
-            else:
-                netloc = url.netloc
             response = RedirectResponse(url.replace(scheme=_SECURE_SCHEMES[scope["scheme"]], netloc=netloc), 307)
         await response(scope, receive, send)

@@ -7,6 +7,7 @@ Patterns are exact host names or ``*.example.com`` wildcards (which match subdom
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from starlette_core.datastructures import URL
@@ -17,6 +18,10 @@ __all__ = ["ENFORCE_DOMAIN_WILDCARD", "TrustedHostMiddleware"]
 
 ENFORCE_DOMAIN_WILDCARD = "Domain wildcard patterns must be like '*.example.com'."
 
+# What a host name accepted through a wildcard may be made of: "evil.com#.example.com" ends with ".example.com"
+# too, but a URL built from it would point at evil.com.
+_HOST_NAME = re.compile(r"[a-z0-9_.-]+")
+
 
 def _host_name(host: str) -> str:
     """The host name of a ``Host`` header value, without its port (``[::1]:8000`` -> ``[::1]``), lowercased."""
@@ -26,6 +31,9 @@ def _host_name(host: str) -> str:
             return host[: end + 1].lower()
         return host.lower()
     return host.partition(":")[0].lower()
+
+
+_INVALID_HOST = PlainTextResponse("Invalid host header", status_code=400)
 
 
 class TrustedHostMiddleware:
@@ -66,14 +74,16 @@ class TrustedHostMiddleware:
                 host = _host_name(value.decode("latin-1"))
                 break
 
-        if host in self._exact_hosts or (self._wildcard_suffixes and host.endswith(self._wildcard_suffixes)):
+        if host in self._exact_hosts or (
+            self._wildcard_suffixes and host.endswith(self._wildcard_suffixes) and _HOST_NAME.fullmatch(host)
+        ):
             await self.app(scope, receive, send)
             return
 
-        response: Response
+        response: Response = _INVALID_HOST
         if self.www_redirect and host in self._www_hosts:
             url = URL(scope=scope)
-            response = RedirectResponse(url=str(url.replace(netloc="www." + url.netloc)))
-        else:
-            response = PlainTextResponse("Invalid host header", status_code=400)
+            # The URL ignores a Host header that is not a valid host[:port]: then there is no redirect either.
+            if (url.hostname or "").lower() == host:
+                response = RedirectResponse(url=str(url.replace(netloc="www." + url.netloc)))
         await response(scope, receive, send)
