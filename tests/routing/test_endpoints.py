@@ -271,3 +271,17 @@ def test_default_hooks_do_nothing(test_client_factory: TestClientFactory) -> Non
     with client.websocket_connect("/ws") as websocket:
         websocket.send_text("ignored")
         websocket.close()
+
+
+def test_allowed_methods_can_be_overridden(test_client_factory: TestClientFactory) -> None:
+    class Custom(HTTPEndpoint):
+        def __init__(self, scope: Any, receive: Any, send: Any) -> None:
+            super().__init__(scope, receive, send)
+            self._allowed_methods = ["GET", "REPORT"]
+
+        async def get(self, request: Request) -> Response:  # pragma: no cover - not requested
+            return PlainTextResponse("get")
+
+    response = test_client_factory(Router([Route("/", Custom)])).post("/")
+    assert response.status_code == 405
+    assert response.headers["allow"] == "GET, REPORT"

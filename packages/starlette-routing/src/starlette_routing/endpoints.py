@@ -36,9 +36,20 @@ class HTTPEndpoint:
         self.scope = scope
         self.receive = receive
         self.send = send
-        self._allowed_methods = [
-            method for method, attribute in _HANDLER_NAMES.items() if getattr(self, attribute, None) is not None
-        ]
+
+    @property
+    def _allowed_methods(self) -> list[str]:
+        # Computed when a 405 needs it, not on every request.
+        allowed: list[str] | None = self.__dict__.get("_allowed")
+        if allowed is None:
+            allowed = [
+                method for method, attribute in _HANDLER_NAMES.items() if getattr(self, attribute, None) is not None
+            ]
+        return allowed
+
+    @_allowed_methods.setter
+    def _allowed_methods(self, methods: list[str]) -> None:
+        self.__dict__["_allowed"] = methods
 
     def __await__(self) -> Generator[Any, None, None]:
         return self.dispatch().__await__()
