@@ -1,0 +1,310 @@
+"""Benchmark applications and the requests that drive them.
+
+Written only against the public ``starlette.*`` API, so the very same code runs on the
+reference implementation (``starlette==0.47.3`` from PyPI) and on our meta-package.
+
+Every scenario is a function returning ``(app, request)`` where ``request`` describes one
+request (or, for WebSockets, one session) as plain data; the worker turns it into an ASGI
+scope and a ``receive`` channel.
+"""
+
+from __future__ import annotations
+
+import json
+import typing
+import urllib.parse
+
+from starlette.applications import Starlette
+from starlette.datastructures import MutableHeaders
+from starlette.middleware import Middleware
+from starlette.middleware.base import BaseHTTPMiddleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.middleware.gzip import GZipMiddleware
+from starlette.middleware.trustedhost import TrustedHostMiddleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response, StreamingResponse
+from starlette.routing import Route, WebSocketRoute
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+Scope = typing.MutableMapping[str, typing.Any]
+Receive = typing.Callable[[], typing.Awaitable[typing.MutableMapping[str, typing.Any]]]
+Send = typing.Callable[[typing.MutableMapping[str, typing.Any]], typing.Awaitable[None]]
+
+COMMON_HEADERS = [
+    (b"host", b"example.com"),
+    (b"user-agent", b"bench/1.0"),
+    (b"accept", b"*/*"),
+]
+
+
+def req(
+    path: str,
+    *,
+    method: str = "GET",
+    query: str = "",
+    headers: list[tuple[bytes, bytes]] | None = None,
+    body: bytes = b"",
+    chunk: int = 65536,
+    expect: int = 200,
+    kind: str = "http",
+    messages: int = 0,
+) -> dict[str, typing.Any]:
+    hdrs = list(COMMON_HEADERS) + list(headers or [])
+    if body:
+        hdrs.append((b"content-length", str(len(body)).encode()))
+    return {
+        "kind": kind,
+        "method": method,
+        "path": path,
+        "query": query,
+        "headers": hdrs,
+        "body": body,
+        "chunk": chunk,
+        "expect": expect,
+        "messages": messages,
+    }
+
+
+# --------------------------------------------------------------------------- endpoints
+
+
+async def hello(request: Request) -> Response:
+    return PlainTextResponse("Hello, world!")
+
+
+async def item(request: Request) -> Response:
+    return JSONResponse({"name": request.path_params["name"], "id": request.path_params["id"]})
+
+
+async def echo_json(request: Request) -> Response:
+    data = await request.json()
+    return JSONResponse(data)
+
+
+async def echo_form(request: Request) -> Response:
+    async with request.form() as form:
+        return JSONResponse({key: form[key] for key in form})
+
+
+async def upload(request: Request) -> Response:
+    async with request.form() as form:
+        file = form["file"]
+        assert not isinstance(file, str)
+        data = await file.read()
+        return JSONResponse({"filename": file.filename, "size": len(data), "note": form["note"]})
+
+
+async def inspect(request: Request) -> Response:
+    query = request.query_params
+    headers = request.headers
+    cookies = request.cookies
+    return JSONResponse(
+        {
+            "q": query["q"],
+            "tags": query.getlist("tag"),
+            "page": int(query.get("page", "1")),
+            "agent": headers["user-agent"],
+            "lang": headers.get("accept-language"),
+            "trace": headers.get("x-trace-id"),
+            "session": cookies.get("session"),
+            "theme": cookies.get("theme"),
+        }
+    )
+
+
+async def stream(request: Request) -> Response:
+    async def chunks() -> typing.AsyncIterator[bytes]:
+        for _ in range(16):
+            yield b"x" * 1024
+
+    return StreamingResponse(chunks(), media_type="application/octet-stream")
+
+
+async def ws_echo(websocket: WebSocket) -> None:
+    await websocket.accept()
+    try:
+        while True:
+            await websocket.send_text(await websocket.receive_text())
+    except WebSocketDisconnect:
+        pass
+
+
+# --------------------------------------------------------------------------- middleware
+
+
+class CustomHeaderMiddleware:
+    """A typical hand-written pure-ASGI middleware: adds a response header."""
+
+    def __init__(self, app: typing.Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_wrapper(message: typing.MutableMapping[str, typing.Any]) -> None:
+            if message["type"] == "http.response.start":
+                MutableHeaders(scope=message).append("x-custom", "1")
+            await send(message)
+
+        await self.app(scope, receive, send_wrapper)
+
+
+class TimingMiddleware(BaseHTTPMiddleware):
+    async def dispatch(self, request: Request, call_next: typing.Any) -> Response:
+        response: Response = await call_next(request)
+        response.headers["x-processed"] = "1"
+        return response
+
+
+# --------------------------------------------------------------------------- scenarios
+
+
+def dynamic_routes(count: int) -> list[Route]:
+    return [Route(f"/r{i}/{{name}}/{{id:int}}", item, name=f"item{i}") for i in range(count)]
+
+
+def s_hello() -> tuple[typing.Any, dict[str, typing.Any]]:
+    return Starlette(routes=[Route("/", hello)]), req("/")
+
+
+def s_params_20() -> tuple[typing.Any, dict[str, typing.Any]]:
+    return Starlette(routes=dynamic_routes(20)), req("/r19/widget/42")
+
+
+def s_params_200() -> tuple[typing.Any, dict[str, typing.Any]]:
+    return Starlette(routes=dynamic_routes(200)), req("/r199/widget/42")
+
+
+def s_middleware4() -> tuple[typing.Any, dict[str, typing.Any]]:
+    app = Starlette(
+        routes=[Route("/", hello)],
+        middleware=[
+            Middleware(TrustedHostMiddleware, allowed_hosts=["example.com", "*.example.com"]),
+            Middleware(CORSMiddleware, allow_origins=["https://app.example.org"], allow_methods=["GET", "POST"]),
+            Middleware(GZipMiddleware, minimum_size=500),
+            Middleware(CustomHeaderMiddleware),
+        ],
+    )
+    headers = [(b"origin", b"https://app.example.org"), (b"accept-encoding", b"gzip, deflate")]
+    return app, req("/", headers=headers)
+
+
+def s_basehttp() -> tuple[typing.Any, dict[str, typing.Any]]:
+    app = Starlette(routes=[Route("/", hello)], middleware=[Middleware(TimingMiddleware)])
+    return app, req("/")
+
+
+JSON_DOC = {
+    "id": 12345,
+    "name": "benchmark",
+    "tags": ["a", "b", "c", "d"],
+    "active": True,
+    "score": 98.6,
+    "owner": {"name": "Ada", "email": "ada@example.com", "roles": ["admin", "dev"]},
+    "items": [{"sku": f"SKU-{i}", "qty": i, "price": i * 1.25} for i in range(8)],
+}
+
+
+def s_json_body() -> tuple[typing.Any, dict[str, typing.Any]]:
+    body = json.dumps(JSON_DOC).encode()
+    headers = [(b"content-type", b"application/json")]
+    return Starlette(routes=[Route("/echo", echo_json, methods=["POST"])]), req(
+        "/echo", method="POST", headers=headers, body=body
+    )
+
+
+def s_form() -> tuple[typing.Any, dict[str, typing.Any]]:
+    fields = [(f"field{i}", f"value number {i} & more") for i in range(10)]
+    body = urllib.parse.urlencode(fields).encode()
+    headers = [(b"content-type", b"application/x-www-form-urlencoded")]
+    return Starlette(routes=[Route("/form", echo_form, methods=["POST"])]), req(
+        "/form", method="POST", headers=headers, body=body
+    )
+
+
+def s_query_headers() -> tuple[typing.Any, dict[str, typing.Any]]:
+    headers = [
+        (b"accept-language", b"en-GB,en;q=0.9"),
+        (b"x-trace-id", b"abc123"),
+        (b"cookie", b"session=s3cr3t; theme=dark; tracking=xyz"),
+        (b"cache-control", b"no-cache"),
+        (b"referer", b"https://example.com/previous"),
+    ]
+    return Starlette(routes=[Route("/inspect", inspect)]), req(
+        "/inspect", query="q=hello+world&tag=a&tag=b&tag=c&page=3", headers=headers
+    )
+
+
+def multipart_body(boundary: str) -> bytes:
+    payload = bytes(range(256)) * 4096  # 1 MiB
+    parts = [
+        f"--{boundary}\r\n".encode(),
+        b'Content-Disposition: form-data; name="note"\r\n\r\n',
+        b"a short note\r\n",
+        f"--{boundary}\r\n".encode(),
+        b'Content-Disposition: form-data; name="file"; filename="blob.bin"\r\n',
+        b"Content-Type: application/octet-stream\r\n\r\n",
+        payload,
+        b"\r\n",
+        f"--{boundary}--\r\n".encode(),
+    ]
+    return b"".join(parts)
+
+
+def s_upload() -> tuple[typing.Any, dict[str, typing.Any]]:
+    boundary = "----benchboundary7MA4YWxkTrZu0gW"
+    headers = [(b"content-type", f"multipart/form-data; boundary={boundary}".encode())]
+    return Starlette(routes=[Route("/upload", upload, methods=["POST"])]), req(
+        "/upload", method="POST", headers=headers, body=multipart_body(boundary)
+    )
+
+
+def s_streaming() -> tuple[typing.Any, dict[str, typing.Any]]:
+    return Starlette(routes=[Route("/stream", stream)]), req("/stream")
+
+
+def s_websocket() -> tuple[typing.Any, dict[str, typing.Any]]:
+    return Starlette(routes=[WebSocketRoute("/ws", ws_echo)]), req("/ws", kind="websocket", messages=10)
+
+
+def bare_asgi() -> typing.Any:
+    """The floor for the over-the-wire comparison: a hand-written ASGI hello."""
+    body = b"Hello, world!"
+    start = {
+        "type": "http.response.start",
+        "status": 200,
+        "headers": [(b"content-type", b"text/plain; charset=utf-8"), (b"content-length", b"13")],
+    }
+    end = {"type": "http.response.body", "body": body}
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            while True:
+                message = await receive()
+                if message["type"] == "lifespan.startup":
+                    await send({"type": "lifespan.startup.complete"})
+                elif message["type"] == "lifespan.shutdown":
+                    await send({"type": "lifespan.shutdown.complete"})
+                    return
+        await send(start)
+        await send(end)
+
+    return app
+
+
+# name -> (builder, what the rate counts)
+SCENARIOS: dict[str, tuple[typing.Callable[[], tuple[typing.Any, dict[str, typing.Any]]], str]] = {
+    "hello": (s_hello, "req/s"),
+    "params_20": (s_params_20, "req/s"),
+    "params_200": (s_params_200, "req/s"),
+    "middleware4": (s_middleware4, "req/s"),
+    "basehttp": (s_basehttp, "req/s"),
+    "json_body": (s_json_body, "req/s"),
+    "form10": (s_form, "req/s"),
+    "query_headers": (s_query_headers, "req/s"),
+    "upload_1mib": (s_upload, "req/s"),
+    "streaming": (s_streaming, "req/s"),
+    "websocket": (s_websocket, "msg/s"),
+}

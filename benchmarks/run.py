@@ -1,0 +1,389 @@
+#!/usr/bin/env python3
+"""Compare our Starlette implementation with the reference (starlette==0.47.3), side by side.
+
+    python3 benchmarks/run.py            # everything: in-process, over the wire, import time, memory
+    python3 benchmarks/run.py --quick    # shorter runs
+    python3 benchmarks/run.py --only hello,params_20 --no-wire
+    python3 benchmarks/run.py --profile basehttp     # cProfile our implementation on one scenario
+
+Standard library only. It creates two virtual environments with uv under benchmarks/.venvs/:
+"reference" (starlette==0.47.3 from PyPI) and "ours" (the six workspace packages, editable), both with the
+same pinned third-party versions, then runs benchmarks/worker.py (which imports benchmarks/apps.py, written
+only against ``starlette.*``) in each, alternating the two implementations scenario by scenario.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+X = "\u00d7"  # multiplication sign
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+VENVS = HERE / ".venvs"
+WORKER = HERE / "worker.py"
+
+THIRD_PARTY = [
+    "anyio==4.16.0",
+    "python-multipart==0.0.34",
+    "httpx==0.28.1",
+    "uvicorn[standard]==0.54.0",
+    "httptools==0.9.0",
+    "uvloop==0.23.0",
+    "itsdangerous==2.2.0",
+]
+OUR_PACKAGES = [
+    "starlette-core",
+    "starlette-middleware",
+    "starlette-routing",
+    "starlette-auth",
+    "starlette-testing",
+    "starlette",
+]
+IMPLS = ("reference", "ours")
+
+# (scenario, target ratio ours/reference) for the in-process mode
+TARGETS = {
+    "hello": 3.5,
+    "params_20": 3.0,
+    "params_200": 3.0,
+    "middleware4": 3.0,
+    "basehttp": 3.0,
+    "json_body": 1.5,
+    "form10": 2.0,
+    "query_headers": 2.5,
+}
+WIRE_SCENARIOS = ["hello", "params_20", "middleware4", "basehttp", "streaming"]
+
+
+def log(*args: object) -> None:
+    print(*args, file=sys.stderr, flush=True)
+
+
+# --------------------------------------------------------------------------- environments
+
+
+def venv_python(impl: str) -> Path:
+    return VENVS / impl / "bin" / "python"
+
+
+def ensure_venv(impl: str, python: str, rebuild: bool) -> None:
+    uv = shutil.which("uv")
+    if uv is None:
+        raise SystemExit("uv is required (https://docs.astral.sh/uv/)")
+    path = VENVS / impl
+    if impl == "reference":
+        reqs = ["starlette==0.47.3", *THIRD_PARTY]
+    else:
+        reqs = [*THIRD_PARTY]
+        for pkg in OUR_PACKAGES:
+            reqs += ["-e", str(ROOT / "packages" / pkg)]
+    spec = json.dumps({"python": python, "reqs": reqs})
+    marker = path / ".bench-spec"
+    if not rebuild and marker.exists() and marker.read_text() == spec and venv_python(impl).exists():
+        return
+    log(f"[setup] creating {path} ...")
+    if path.exists():
+        shutil.rmtree(path)
+    subprocess.run([uv, "venv", "-q", "--python", python, str(path)], check=True)
+    subprocess.run([uv, "pip", "install", "-q", "--python", str(venv_python(impl)), *reqs], check=True)
+    marker.write_text(spec)
+
+
+def worker(impl: str, *args: str, timeout: float = 300) -> dict:
+    env = dict(os.environ, PYTHONDONTWRITEBYTECODE="0")
+    env.pop("PYTHONPATH", None)
+    out = subprocess.run(
+        [str(venv_python(impl)), str(WORKER), *args],
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env,
+        cwd=str(HERE),
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+# --------------------------------------------------------------------------- measurements
+
+
+def run_inproc(scenarios: list[str], seconds: float, rounds: int) -> dict[str, dict[str, float]]:
+    results: dict[str, dict[str, float]] = {}
+    for name in scenarios:
+        checks = {impl: worker(impl, "check", name) for impl in IMPLS}
+        for impl, c in checks.items():
+            if not c["ok"]:
+                raise SystemExit(f"{name}: {impl} answered {c}")
+        if checks["reference"]["digest"] != checks["ours"]["digest"]:
+            log(f"[warn] {name}: response bodies differ:\n  ref:  {checks['reference']}\n  ours: {checks['ours']}")
+        best = dict.fromkeys(IMPLS, 0.0)
+        for r in range(rounds):
+            order = IMPLS if r % 2 == 0 else IMPLS[::-1]
+            for impl in order:
+                rate = worker(impl, "inproc", name, str(seconds))["rate"]
+                best[impl] = max(best[impl], rate)
+        results[name] = best
+        log(
+            f"[inproc] {name:14s} ref {best['reference']:>10.0f}  ours {best['ours']:>10.0f}  "
+            f"x{best['ours'] / best['reference']:.2f}"
+        )
+    return results
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_port(port: int, proc: subprocess.Popen, timeout: float = 20) -> None:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if proc.poll() is not None:
+            raise SystemExit(f"server exited early: {proc.stderr.read() if proc.stderr else ''}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise SystemExit("server did not start")
+
+
+def wrk(url: str, seconds: float, connections: int) -> float:
+    out = subprocess.run(
+        ["wrk", "-t1", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--latency", url],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    rate = None
+    for line in out.splitlines():
+        if line.startswith("Requests/sec:"):
+            rate = float(line.split()[1])
+        if "Non-2xx" in line or "Socket errors" in line:
+            log(f"[warn] wrk: {line.strip()}")
+    if rate is None:
+        raise SystemExit(f"could not parse wrk output:\n{out}")
+    return rate
+
+
+def run_wire_one(impl: str, name: str, seconds: float, connections: int) -> float:
+    port = free_port()
+    proc = subprocess.Popen(
+        [str(venv_python(impl)), str(WORKER), "serve", name, str(port)],
+        cwd=str(HERE),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        wait_port(port, proc)
+        path = {
+            "hello": "/",
+            "params_20": "/r19/widget/42",
+            "middleware4": "/",
+            "basehttp": "/",
+            "streaming": "/stream",
+            "bare": "/",
+        }[name]
+        url = f"http://127.0.0.1:{port}{path}"
+        wrk(url, 1, connections)  # warm-up
+        return wrk(url, seconds, connections)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def run_wire(scenarios: list[str], seconds: float, rounds: int, connections: int) -> dict[str, dict[str, float]]:
+    if shutil.which("wrk") is None:
+        log("[wire] wrk not found (apt-get install -y wrk); skipping over-the-wire runs")
+        return {}
+    results: dict[str, dict[str, float]] = {}
+    for name in ["bare", *scenarios]:
+        best = dict.fromkeys(IMPLS, 0.0)
+        for r in range(rounds):
+            order = IMPLS if r % 2 == 0 else IMPLS[::-1]
+            for impl in order:
+                best[impl] = max(best[impl], run_wire_one(impl, name, seconds, connections))
+        results[name] = best
+        log(f"[wire]   {name:14s} ref {best['reference']:>10.0f}  ours {best['ours']:>10.0f}")
+    return results
+
+
+def run_import(n: int) -> dict[str, float]:
+    best = {impl: float("inf") for impl in IMPLS}
+    for r in range(n):
+        order = IMPLS if r % 2 == 0 else IMPLS[::-1]
+        for impl in order:
+            best[impl] = min(best[impl], worker(impl, "import")["seconds"])
+    log(f"[import] ref {best['reference'] * 1000:.1f} ms  ours {best['ours'] * 1000:.1f} ms")
+    return best
+
+
+def run_memory(n: int) -> dict[str, float]:
+    res = {impl: worker(impl, "memory", str(n))["maxrss_kib"] / 1024 for impl in IMPLS}
+    log(f"[memory] ref {res['reference']:.1f} MiB  ours {res['ours']:.1f} MiB")
+    return res
+
+
+# --------------------------------------------------------------------------- report
+
+
+def fmt_rate(x: float) -> str:
+    return f"{x:,.0f}"
+
+
+def report(args: argparse.Namespace, units: dict[str, str], inproc: dict, wire: dict, imp: dict, mem: dict) -> str:
+    lines: list[str] = []
+    add = lines.append
+    add(f"Command: `{' '.join(['python3', 'benchmarks/run.py', *sys.argv[1:]])}`  ")
+    add(
+        f"Python {sys.version.split()[0]}, {os.cpu_count()} CPUs; {time.strftime('%Y-%m-%d %H:%M')}; "
+        f"best of {args.rounds} alternating rounds of {args.seconds}s per implementation and scenario."
+    )
+    add("")
+    if inproc:
+        add("### In-process (app(scope, receive, send) in a loop, no server)")
+        add("")
+        add("| scenario | unit | reference | ours | ours / ref | target | met |")
+        add("|---|---|---:|---:|---:|---:|:---:|")
+        for name, r in inproc.items():
+            ratio = r["ours"] / r["reference"]
+            target = TARGETS.get(name)
+            met = "" if target is None else ("yes" if ratio >= target else "**NO**")
+            tgt = "" if target is None else f"≥ {target:g}{X}"
+            add(
+                f"| {name} | {units[name]} | {fmt_rate(r['reference'])} | {fmt_rate(r['ours'])} | "
+                f"{ratio:.2f}{X} | {tgt} | {met} |"
+            )
+        if "params_20" in inproc and "params_200" in inproc:
+            flat = inproc["params_200"]["ours"] / inproc["params_20"]["ours"]
+            ref_flat = inproc["params_200"]["reference"] / inproc["params_20"]["reference"]
+            add("")
+            add(
+                f"Route-count flatness, rate with 200 routes / rate with 20 routes: ours {flat:.2f}, "
+                f"reference {ref_flat:.2f} (target: ours ≥ 0.90 — {'yes' if flat >= 0.9 else '**NO**'})."
+            )
+        add("")
+    if wire:
+        add(
+            f"### Over the wire (uvicorn, httptools + uvloop, 127.0.0.1; wrk -t1 -c{args.connections} "
+            f"-d{max(1, round(args.wire_seconds))}s, best of {args.wire_rounds} alternating rounds)"
+        )
+        add("")
+        add("| scenario | reference req/s | ours req/s | ours / ref | ours / bare ASGI |")
+        add("|---|---:|---:|---:|---:|")
+        bare = max(wire["bare"].values())
+        for name, r in wire.items():
+            if name == "bare":
+                add(f"| bare ASGI callable | {fmt_rate(r['reference'])} | {fmt_rate(r['ours'])} | | 1.00 |")
+                continue
+            add(
+                f"| {name} | {fmt_rate(r['reference'])} | {fmt_rate(r['ours'])} | "
+                f"{r['ours'] / r['reference']:.2f}{X} | {r['ours'] / bare:.2f} |"
+            )
+        if "hello" in wire:
+            pct = wire["hello"]["ours"] / bare
+            add("")
+            add(
+                f"hello at {pct:.0%} of the bare ASGI callable (best of both venvs: same uvicorn) "
+                f"(target ≥ 85% — {'yes' if pct >= 0.85 else '**NO**'})."
+            )
+        add("")
+    if imp:
+        ratio = imp["ours"] / imp["reference"]
+        add(f"### Import time of `starlette.applications` (fresh process, best of {args.import_runs})")
+        add("")
+        add("| reference | ours | ours / ref | target | met |")
+        add("|---:|---:|---:|---:|:---:|")
+        add(
+            f"| {imp['reference'] * 1000:.1f} ms | {imp['ours'] * 1000:.1f} ms | {ratio:.2f} | ≤ 0.50 | "
+            f"{'yes' if ratio <= 0.5 else '**NO**'} |"
+        )
+        add("")
+    if mem:
+        add(f"### Peak memory (ru_maxrss after importing and serving {args.memory_requests:,} hello requests)")
+        add("")
+        add("| reference | ours |")
+        add("|---:|---:|")
+        add(f"| {mem['reference']:.1f} MiB | {mem['ours']:.1f} MiB |")
+        add("")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--python", default=sys.executable, help="interpreter for both venvs (default: this one)")
+    p.add_argument("--rebuild", action="store_true", help="recreate the venvs")
+    p.add_argument("--only", help="comma-separated scenarios (default: all)")
+    p.add_argument("--seconds", type=float, default=1.0, help="in-process measuring time per run")
+    p.add_argument("--rounds", type=int, default=3, help="alternating rounds per scenario (best is kept)")
+    p.add_argument("--no-inproc", action="store_true")
+    p.add_argument("--no-wire", action="store_true")
+    p.add_argument("--wire-seconds", type=float, default=3.0)
+    p.add_argument("--wire-rounds", type=int, default=2)
+    p.add_argument("--connections", type=int, default=32)
+    p.add_argument("--import-runs", type=int, default=15)
+    p.add_argument("--memory-requests", type=int, default=10000)
+    p.add_argument("--no-extras", action="store_true", help="skip import-time and memory")
+    p.add_argument("--quick", action="store_true", help="short runs (0.5 s, 2 rounds, 2 s over the wire)")
+    p.add_argument("--out", help="also write the markdown report to this file")
+    p.add_argument("--profile", metavar="SCENARIO", help="cProfile ours (or --impl) on one scenario and exit")
+    p.add_argument("--impl", default="ours", choices=IMPLS, help="implementation for --profile")
+    p.add_argument("--sort", default="tottime", help="pstats sort key for --profile")
+    args = p.parse_args()
+    if args.quick:
+        args.seconds, args.rounds, args.wire_seconds, args.wire_rounds, args.import_runs = 0.5, 2, 2.0, 1, 7
+
+    VENVS.mkdir(exist_ok=True)
+    for impl in IMPLS:
+        ensure_venv(impl, args.python, args.rebuild)
+
+    if args.profile:
+        subprocess.run(
+            [str(venv_python(args.impl)), str(WORKER), "profile", args.profile, str(args.seconds * 2), args.sort],
+            check=True,
+            cwd=str(HERE),
+        )
+        return
+
+    units: dict[str, str] = worker("ours", "list")
+    scenarios = list(units)
+    if args.only:
+        wanted = args.only.split(",")
+        unknown = [s for s in wanted if s not in units]
+        if unknown:
+            raise SystemExit(f"unknown scenarios {unknown}; known: {', '.join(units)}")
+        scenarios = wanted
+
+    inproc = {} if args.no_inproc else run_inproc(scenarios, args.seconds, args.rounds)
+    wire_scen = [s for s in WIRE_SCENARIOS if s in scenarios]
+    wire = (
+        {}
+        if args.no_wire or not wire_scen
+        else run_wire(wire_scen, args.wire_seconds, args.wire_rounds, args.connections)
+    )
+    imp = {} if args.no_extras else run_import(args.import_runs)
+    mem = {} if args.no_extras else run_memory(args.memory_requests)
+
+    text = report(args, units, inproc, wire, imp, mem)
+    print(text)
+    if args.out:
+        Path(args.out).write_text(text + "\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,244 @@
+"""Runs inside one benchmark venv (reference or ours); driven by run.py.
+
+Commands (argv[1]):
+  list                         print the scenarios as JSON
+  check <scenario>             run one request, print status/body digest as JSON
+  inproc <scenario> <seconds>  drive app(scope, receive, send) in a tight loop, print the rate as JSON
+  serve <scenario|bare> <port> run the app under uvicorn (httptools) on 127.0.0.1
+  import                       time `import starlette.applications` (this process must be fresh)
+  memory <n>                   import, build the hello app, serve n requests in-process, print ru_maxrss
+  profile <scenario> <seconds> [sort]  cProfile the in-process loop and print the top functions
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+
+if sys.argv[1:2] == ["import"]:
+    # Measure before anything else gets imported (the harness itself imports nothing heavy).
+    t0 = time.perf_counter()
+    import starlette.applications  # noqa: F401
+
+    elapsed = time.perf_counter() - t0
+    import json
+
+    print(json.dumps({"seconds": elapsed, "modules": len(sys.modules)}))
+    raise SystemExit(0)
+
+import asyncio
+import hashlib
+import json
+import os
+import typing
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import apps
+
+
+def build_scope(spec: dict[str, typing.Any]) -> dict[str, typing.Any]:
+    """A scope shaped like the one uvicorn's httptools protocol builds."""
+    scope: dict[str, typing.Any] = {
+        "type": spec["kind"],
+        "asgi": {"version": "3.0", "spec_version": "2.3" if spec["kind"] == "http" else "2.4"},
+        "http_version": "1.1",
+        "server": ("127.0.0.1", 8000),
+        "client": ("127.0.0.1", 54321),
+        "scheme": "http" if spec["kind"] == "http" else "ws",
+        "root_path": "",
+        "headers": spec["headers"],
+        "state": {},
+        "path": spec["path"],
+        "raw_path": spec["path"].encode(),
+        "query_string": spec["query"].encode(),
+    }
+    if spec["kind"] == "http":
+        scope["method"] = spec["method"]
+    else:
+        scope["subprotocols"] = []
+    return scope
+
+
+def build_messages(spec: dict[str, typing.Any]) -> list[dict[str, typing.Any]]:
+    if spec["kind"] == "websocket":
+        msgs: list[dict[str, typing.Any]] = [{"type": "websocket.connect"}]
+        msgs += [{"type": "websocket.receive", "text": f"message {i}"} for i in range(spec["messages"])]
+        msgs.append({"type": "websocket.disconnect", "code": 1000})
+        return msgs
+    body: bytes = spec["body"]
+    chunk: int = spec["chunk"]
+    if not body:
+        return [{"type": "http.request", "body": b"", "more_body": False}]
+    pieces = [body[i : i + chunk] for i in range(0, len(body), chunk)]
+    return [{"type": "http.request", "body": piece, "more_body": i < len(pieces) - 1} for i, piece in enumerate(pieces)]
+
+
+class Channel:
+    """receive(): hands out the request messages, then blocks (like a live connection) until cancelled."""
+
+    __slots__ = ("i", "msgs", "n")
+
+    def __init__(self, msgs: list[dict[str, typing.Any]]) -> None:
+        self.msgs = msgs
+        self.n = len(msgs)
+        self.i = 0
+
+    async def receive(self) -> dict[str, typing.Any]:
+        i = self.i
+        if i < self.n:
+            self.i = i + 1
+            # A fresh dict each time: apps may keep or mutate messages.
+            return dict(self.msgs[i])
+        await asyncio.get_running_loop().create_future()
+        raise AssertionError("unreachable")  # pragma: no cover
+
+
+async def _noop_send(message: typing.Any) -> None:
+    return None
+
+
+def setup(name: str) -> tuple[typing.Any, dict[str, typing.Any], dict[str, typing.Any], Channel]:
+    builder, _unit = apps.SCENARIOS[name]
+    app, spec = builder()
+    return app, spec, build_scope(spec), Channel(build_messages(spec))
+
+
+async def check(name: str) -> dict[str, typing.Any]:
+    app, spec, scope, ch = setup(name)
+    sent: list[dict[str, typing.Any]] = []
+
+    async def send(message: typing.Any) -> None:
+        sent.append(dict(message))
+
+    await app(dict(scope), ch.receive, send)
+    if spec["kind"] == "websocket":
+        types = [m["type"] for m in sent]
+        texts = [m.get("text") for m in sent if m["type"] == "websocket.send"]
+        ok = types[0] == "websocket.accept" and len(texts) == spec["messages"]
+        return {"ok": ok, "status": 101 if ok else 0, "digest": hashlib.sha1(repr(texts).encode()).hexdigest()}
+    start = next(m for m in sent if m["type"] == "http.response.start")
+    body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
+    headers = {k.decode().lower(): v.decode() for k, v in start.get("headers", [])}
+    return {
+        "ok": start["status"] == spec["expect"],
+        "status": start["status"],
+        "digest": hashlib.sha1(body).hexdigest(),
+        "body": body[:200].decode("latin-1"),
+        "headers": sorted(headers),
+    }
+
+
+async def inproc(name: str, seconds: float) -> dict[str, typing.Any]:
+    app, spec, scope, ch = setup(name)
+    receive = ch.receive
+    send = _noop_send
+    perf = time.perf_counter
+
+    async def run_batch(n: int) -> None:
+        for _ in range(n):
+            ch.i = 0
+            await app(scope.copy(), receive, send)
+
+    # Warm up and calibrate a batch of roughly 5 ms.
+    batch = 1
+    t0 = perf()
+    while True:
+        t = perf()
+        await run_batch(batch)
+        dt = perf() - t
+        if dt < 0.005:
+            batch *= 2
+        if perf() - t0 > min(0.3, seconds / 3):
+            break
+    count = 0
+    t0 = perf()
+    end = t0 + seconds
+    while True:
+        await run_batch(batch)
+        count += batch
+        now = perf()
+        if now >= end:
+            break
+    elapsed = now - t0
+    per = spec["messages"] if spec["kind"] == "websocket" else 1
+    return {"rate": count * per / elapsed, "count": count, "elapsed": elapsed}
+
+
+def profile(name: str, seconds: float, sort: str) -> None:
+    import cProfile
+    import pstats
+
+    app, _spec, scope, ch = setup(name)
+    receive = ch.receive
+
+    async def loop() -> int:
+        count = 0
+        end = time.perf_counter() + seconds
+        while time.perf_counter() < end:
+            for _ in range(50):
+                ch.i = 0
+                await app(scope.copy(), receive, _noop_send)
+            count += 50
+        return count
+
+    asyncio.run(loop())  # warm-up run, same length
+    prof = cProfile.Profile()
+    prof.enable()
+    count = asyncio.run(loop())
+    prof.disable()
+    print(f"{count} requests")
+    pstats.Stats(prof).sort_stats(sort).print_stats(45)
+
+
+def memory(n: int) -> dict[str, typing.Any]:
+    import resource
+
+    app, _spec, scope, ch = setup("hello")
+
+    async def go() -> None:
+        for _ in range(n):
+            ch.i = 0
+            await app(scope.copy(), ch.receive, _noop_send)
+
+    asyncio.run(go())
+    return {"maxrss_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, "requests": n}
+
+
+def serve(name: str, port: int) -> None:
+    import uvicorn
+
+    app = apps.bare_asgi() if name == "bare" else apps.SCENARIOS[name][0]()[0]
+    config = uvicorn.Config(
+        app,
+        host="127.0.0.1",
+        port=port,
+        http="httptools",
+        loop="uvloop",
+        log_level="warning",
+        access_log=False,
+        lifespan="auto",
+    )
+    uvicorn.Server(config).run()
+
+
+def main() -> None:
+    cmd = sys.argv[1]
+    if cmd == "list":
+        print(json.dumps({name: unit for name, (_, unit) in apps.SCENARIOS.items()}))
+    elif cmd == "check":
+        print(json.dumps(asyncio.run(check(sys.argv[2]))))
+    elif cmd == "inproc":
+        print(json.dumps(asyncio.run(inproc(sys.argv[2], float(sys.argv[3])))))
+    elif cmd == "profile":
+        profile(sys.argv[2], float(sys.argv[3]), sys.argv[4] if len(sys.argv) > 4 else "tottime")
+    elif cmd == "memory":
+        print(json.dumps(memory(int(sys.argv[2]))))
+    elif cmd == "serve":
+        serve(sys.argv[2], int(sys.argv[3]))
+    else:  # pragma: no cover
+        raise SystemExit(f"unknown command {cmd!r}")
+
+
+if __name__ == "__main__":
+    main()
