@@ -631,3 +631,43 @@ def test_state_set_in_dispatch_is_visible_in_the_app(test_client_factory: TestCl
         return await call_next(request)
 
     assert test_client_factory(BaseHTTPMiddleware(app, dispatch=dispatch)).get("/").text == "ada"
+
+
+@pytest.mark.anyio
+async def test_response_is_out_before_background_tasks_run() -> None:
+    """The client has the whole response before the app's background work starts (two requests at once)."""
+    response_complete = anyio.Event()
+    events: list[Any] = []
+
+    async def background_work() -> None:
+        events.append("background started")
+        await anyio.sleep(0.05)
+        events.append("background finished")
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        await PlainTextResponse("Hello", background=BackgroundTask(background_work))(scope, receive, send)
+
+    async def passthrough(request: Request, call_next: RequestResponseEndpoint) -> Response:
+        return await call_next(request)
+
+    middleware = BaseHTTPMiddleware(app, dispatch=passthrough)
+
+    async def receive() -> Message:
+        await response_complete.wait()
+        return {"type": "http.disconnect"}
+
+    async def send(message: Message) -> None:
+        if message["type"] == "http.response.body":
+            events.append(message)
+            if not message.get("more_body", False):
+                response_complete.set()
+
+    async with anyio.create_task_group() as task_group:
+        task_group.start_soon(middleware, http_scope(), receive, send)
+        task_group.start_soon(middleware, http_scope(), receive, send)
+
+    body = [
+        {"type": "http.response.body", "body": b"Hello", "more_body": True},
+        {"type": "http.response.body", "body": b"", "more_body": False},
+    ]
+    assert events == [*body, *body, "background started", "background started"] + ["background finished"] * 2

@@ -228,3 +228,20 @@ def test_error_response_and_debug_response_directly() -> None:
     debug = middleware.debug_response(request, exc)
     assert debug.status_code == 500
     assert b"RuntimeError: direct" in bytes(debug.body)
+
+
+def test_exception_whose_str_fails(test_client_factory: TestClientFactory) -> None:
+    class Unprintable(Exception):
+        def __str__(self) -> str:
+            raise ValueError("no string for you")
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        raise Unprintable()
+
+    client = test_client_factory(ServerErrorMiddleware(app, debug=True), raise_server_exceptions=False)
+    response = client.get("/", headers={"Accept": "text/html"})
+    assert response.status_code == 500
+    assert "Unprintable: &lt;exception str() failed&gt;" in response.text
+    response = client.get("/")
+    assert response.status_code == 500
+    assert "Unprintable" in response.text

@@ -11,11 +11,12 @@ import html
 import inspect
 import traceback
 
+from starlette_core._exception_handler import _tracking
 from starlette_core._utils import is_async_callable
 from starlette_core.concurrency import run_in_threadpool
 from starlette_core.requests import Request
 from starlette_core.responses import HTMLResponse, PlainTextResponse, Response
-from starlette_core.types import ASGIApp, ExceptionHandler, Message, Receive, Scope, Send
+from starlette_core.types import ASGIApp, ExceptionHandler, Receive, Scope, Send
 
 __all__ = ["CENTER_LINE", "FRAME_TEMPLATE", "JS", "LINE", "STYLES", "TEMPLATE", "ServerErrorMiddleware"]
 
@@ -170,7 +171,7 @@ class ServerErrorMiddleware:
             await self.app(scope, receive, send)
             return
 
-        tracking_send = _TrackingSend(send)
+        tracking_send = _tracking(send)
         try:
             await self.app(scope, receive, tracking_send)
         except Exception as exc:
@@ -227,7 +228,11 @@ class ServerErrorMiddleware:
                 exc_html += self.generate_frame_html(frame, is_collapsed)
                 is_collapsed = True
 
-        error = f"{html.escape(type(exc).__name__)}: {html.escape(str(exc))}"
+        try:
+            message = str(exc)
+        except Exception:  # an exception whose __str__ fails must not break the error page
+            message = "<exception str() failed>"
+        error = f"{html.escape(type(exc).__name__)}: {html.escape(message)}"
         return TEMPLATE.format(styles=STYLES, js=JS, error=error, exc_html=exc_html)
 
     def generate_plain_text(self, exc: Exception) -> str:
@@ -241,18 +246,3 @@ class ServerErrorMiddleware:
 
     def error_response(self, request: Request, exc: Exception) -> Response:
         return PlainTextResponse("Internal Server Error", status_code=500)
-
-
-class _TrackingSend:
-    """Forwards messages to ``send``, noting whether the response has started (no closure per request)."""
-
-    __slots__ = ("response_started", "send")
-
-    def __init__(self, send: Send) -> None:
-        self.send = send
-        self.response_started = False
-
-    async def __call__(self, message: Message) -> None:
-        if message["type"] == "http.response.start":
-            self.response_started = True
-        await self.send(message)

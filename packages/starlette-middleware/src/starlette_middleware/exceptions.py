@@ -9,7 +9,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from starlette_core._exception_handler import ExceptionHandlers, StatusHandlers, wrap_app_handling_exceptions
+from starlette_core._exception_handler import (
+    ExceptionHandlers,
+    StatusHandlers,
+    _lookup_handler,
+    _send_handler_response,
+    _tracking,
+)
 from starlette_core.exceptions import HTTPException, WebSocketException
 from starlette_core.requests import Request
 from starlette_core.responses import PlainTextResponse, Response
@@ -57,12 +63,23 @@ class ExceptionMiddleware:
             return
 
         scope["starlette.exception_handlers"] = self._handlers
-        conn: Request | WebSocket
-        if scope_type == "http":
-            conn = Request(scope, receive, send)
-        else:
-            conn = WebSocket(scope, receive, send)
-        await wrap_app_handling_exceptions(self.app, conn)(scope, receive, send)
+        # Inlined wrap_app_handling_exceptions: the Request/WebSocket the handler gets is built only when
+        # an exception needs one (it is a view on the same scope, so building it later changes nothing).
+        tracking_send = _tracking(send)
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception as exc:
+            handler = _lookup_handler(exc, self._exception_handlers, self._status_handlers)
+            if handler is None:
+                raise
+            if tracking_send.response_started:
+                raise RuntimeError("Caught handled exception, but response already started.") from exc
+            conn: Request | WebSocket
+            if scope_type == "http":
+                conn = Request(scope, receive, send)
+            else:
+                conn = WebSocket(scope, receive, send)
+            await _send_handler_response(handler, conn, exc, scope, receive, send)
 
     async def http_exception(self, request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)
