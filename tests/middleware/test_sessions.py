@@ -103,6 +103,13 @@ def test_session_cookie_name_path_domain_same_site_https_only(test_client_factor
     assert client.get("/app/").json() == {"session": {"a": 1}}
 
 
+def test_braces_in_cookie_attributes(test_client_factory: TestClientFactory) -> None:
+    client = make_client(test_client_factory, session_cookie="s{0}", path="/{x}")
+    cookie = set_cookie_header(client.post("/{x}/", json={"a": 1}))
+    assert cookie.startswith("s{0}=")
+    assert "path=/{x};" in cookie
+
+
 def test_https_only_cookie_is_not_sent_over_http(test_client_factory: TestClientFactory) -> None:
     client = make_client(test_client_factory, https_only=True)
     response = client.post("/", json={"a": 1})

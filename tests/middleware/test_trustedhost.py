@@ -181,3 +181,14 @@ async def test_lifespan_passes_through() -> None:
     middleware = TrustedHostMiddleware(lifespan_app, allowed_hosts=["testserver"])
     await middleware({"type": "lifespan"}, disconnected_receiver(), Recorder())
     assert seen == ["lifespan"]
+
+
+def test_rejections_do_not_share_headers_with_outer_middleware(test_client_factory: TestClientFactory) -> None:
+    from starlette_middleware.cors import CORSMiddleware
+
+    app_ = CORSMiddleware(TrustedHostMiddleware(app, allowed_hosts=["example.com"]), allow_origins=["*"])
+    client = test_client_factory(app_)
+    for _ in range(3):
+        response = client.get("/", headers={"Origin": "https://a.test"})
+        assert response.status_code == 400
+        assert response.headers.get_list("access-control-allow-origin") == ["*"]

@@ -33,8 +33,6 @@ DispatchFunction = Callable[[Request, RequestResponseEndpoint], Awaitable[Respon
 BodyStreamGenerator = AsyncGenerator[Union[bytes, MutableMapping[str, Any]], None]
 AsyncContentStream = AsyncIterable[Union[str, bytes, memoryview, MutableMapping[str, Any]]]
 
-_DISCONNECT: Message = {"type": "http.disconnect"}
-
 # States of what the app downstream has been given of the request body.
 _BODY_PENDING = 0  # not all of it yet
 _BODY_DELIVERED = 1  # all of it; only a disconnect can follow
@@ -72,11 +70,11 @@ class _Exchange:
     async def receive_for_app(self) -> Message:
         """The body as the app should see it: what ``dispatch`` read (and cached) first, then the rest."""
         if self.body_state == _DISCONNECTED:
-            return _DISCONNECT
+            return {"type": "http.disconnect"}
         if self.body_state == _BODY_DELIVERED:
             if self.client_disconnected:
                 self.body_state = _DISCONNECTED
-                return _DISCONNECT
+                return {"type": "http.disconnect"}
             message = await self.receive_from_server()
             if message["type"] == "http.disconnect":
                 self.body_state = _DISCONNECTED
@@ -90,7 +88,7 @@ class _Exchange:
             return {"type": "http.request", "body": body, "more_body": False}
         if self.client_disconnected:
             self.body_state = _DISCONNECTED
-            return _DISCONNECT
+            return {"type": "http.disconnect"}
         if self.body_chunks is None:
             if request._stream_consumed:
                 # dispatch consumed request.stream() without keeping it: an empty body rather than a hang.
@@ -101,7 +99,7 @@ class _Exchange:
             chunk = await self.body_chunks.__anext__()
         except ClientDisconnect:
             self.body_state = _DISCONNECTED
-            return _DISCONNECT
+            return {"type": "http.disconnect"}
         if request._stream_consumed:
             self.body_state = _BODY_DELIVERED
             await self.body_chunks.aclose()
@@ -111,7 +109,7 @@ class _Exchange:
     async def app_receive(self) -> Message:
         """``receive_for_app``, but a disconnect once the middleware has sent its response (so the app ends)."""
         if self.response_sent:
-            return _DISCONNECT
+            return {"type": "http.disconnect"}
         with anyio.CancelScope() as cancel_scope:
             self.pending_receives.add(cancel_scope)
             try:
@@ -119,7 +117,7 @@ class _Exchange:
             finally:
                 self.pending_receives.discard(cancel_scope)
         # Cancelled by mark_response_sent(): the response is out, the app gets nothing more.
-        return _DISCONNECT
+        return {"type": "http.disconnect"}
 
     def mark_response_sent(self) -> None:
         self.response_sent = True

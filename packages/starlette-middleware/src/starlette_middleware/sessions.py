@@ -63,7 +63,8 @@ class SessionMiddleware:
             self.security_flags += "; partitioned"
         self._cookie_name = session_cookie.encode("latin-1")
         max_age_attribute = f"Max-Age={max_age}; " if max_age else ""
-        self._set_cookie_template = f"{session_cookie}={{}}; path={path}; {max_age_attribute}{self.security_flags}"
+        self._set_cookie_prefix = f"{session_cookie}="
+        self._set_cookie_suffix = f"; path={path}; {max_age_attribute}{self.security_flags}"
         self._clear_cookie = (
             f"{session_cookie}=null; path={path}; expires=Thu, 01 Jan 1970 00:00:00 GMT; {self.security_flags}"
         )
@@ -83,7 +84,8 @@ class SessionMiddleware:
                     # There is session data to keep: (re)write the cookie, which also renews its max age.
                     data = b64encode(json.dumps(scope["session"]).encode("utf-8"))
                     value = self.signer.sign(data).decode("utf-8")
-                    MutableHeaders(scope=message).append("Set-Cookie", self._set_cookie_template.format(value))
+                    cookie = self._set_cookie_prefix + value + self._set_cookie_suffix
+                    MutableHeaders(scope=message).append("Set-Cookie", cookie)
                 elif not initial_session_was_empty:
                     # The session has been cleared: expire the cookie.
                     MutableHeaders(scope=message).append("Set-Cookie", self._clear_cookie)

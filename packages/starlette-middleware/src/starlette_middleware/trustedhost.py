@@ -33,9 +33,6 @@ def _host_name(host: str) -> str:
     return host.partition(":")[0].lower()
 
 
-_INVALID_HOST = PlainTextResponse("Invalid host header", status_code=400)
-
-
 class TrustedHostMiddleware:
     def __init__(
         self,
@@ -80,10 +77,13 @@ class TrustedHostMiddleware:
             await self.app(scope, receive, send)
             return
 
-        response: Response = _INVALID_HOST
+        response: Response | None = None
         if self.www_redirect and host in self._www_hosts:
             url = URL(scope=scope)
             # The URL ignores a Host header that is not a valid host[:port]: then there is no redirect either.
             if (url.hostname or "").lower() == host:
                 response = RedirectResponse(url=str(url.replace(netloc="www." + url.netloc)))
+        if response is None:
+            # (A new response each time: middleware further out may change the headers it sends.)
+            response = PlainTextResponse("Invalid host header", status_code=400)
         await response(scope, receive, send)
