@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from typing import Any, Callable
+from typing import Any, Callable, Literal, cast
 
 import pytest
 
@@ -18,4 +18,4 @@ def test_client_factory(anyio_backend: str) -> Callable[..., Any]:
     """``TestClient`` bound to the current backend: ``client = test_client_factory(app)``."""
     from starlette_testing.testclient import TestClient
 
-    return functools.partial(TestClient, backend=anyio_backend)
+    return functools.partial(TestClient, backend=cast(Literal["asyncio", "trio"], anyio_backend))

@@ -1,4 +1,4 @@
-"""``starlette._exception_handler``: the very module object :mod:`starlette_core._exception_handler`, under its upstream name."""
+"""``starlette._exception_handler`` is the module :mod:`starlette_core._exception_handler` itself."""
 
 import sys
 from typing import TYPE_CHECKING

@@ -1,4 +1,4 @@
-"""``starlette._utils``: the very module object :mod:`starlette_core._utils`, under its upstream name."""
+"""``starlette._utils`` is the module :mod:`starlette_core._utils` itself."""
 
 import sys
 from typing import TYPE_CHECKING

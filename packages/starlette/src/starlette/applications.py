@@ -1,4 +1,4 @@
-"""``starlette.applications``: the very module object :mod:`starlette_routing.applications`, under its upstream name."""
+"""``starlette.applications`` is the module :mod:`starlette_routing.applications` itself."""
 
 import sys
 from typing import TYPE_CHECKING

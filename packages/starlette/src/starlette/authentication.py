@@ -1,4 +1,4 @@
-"""``starlette.authentication``: the very module object :mod:`starlette_auth.authentication`, under its upstream name."""
+"""``starlette.authentication`` is the module :mod:`starlette_auth.authentication` itself."""
 
 import sys
 from typing import TYPE_CHECKING

@@ -1,4 +1,4 @@
-"""``starlette.background``: the very module object :mod:`starlette_core.background`, under its upstream name."""
+"""``starlette.background`` is the module :mod:`starlette_core.background` itself."""
 
 import sys
 from typing import TYPE_CHECKING

@@ -1,4 +1,4 @@
-"""``starlette.concurrency``: the very module object :mod:`starlette_core.concurrency`, under its upstream name."""
+"""``starlette.concurrency`` is the module :mod:`starlette_core.concurrency` itself."""
 
 import sys
 from typing import TYPE_CHECKING

@@ -1,4 +1,4 @@
-"""``starlette.config``: the very module object :mod:`starlette_core.config`, under its upstream name."""
+"""``starlette.config`` is the module :mod:`starlette_core.config` itself."""
 
 import sys
 from typing import TYPE_CHECKING

@@ -1,4 +1,4 @@
-"""``starlette.convertors``: the very module object :mod:`starlette_routing.convertors`, under its upstream name."""
+"""``starlette.convertors`` is the module :mod:`starlette_routing.convertors` itself."""
 
 import sys
 from typing import TYPE_CHECKING

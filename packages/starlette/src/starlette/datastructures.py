@@ -1,4 +1,4 @@
-"""``starlette.datastructures``: the very module object :mod:`starlette_core.datastructures`, under its upstream name."""
+"""``starlette.datastructures`` is the module :mod:`starlette_core.datastructures` itself."""
 
 import sys
 from typing import TYPE_CHECKING

@@ -1,4 +1,4 @@
-"""``starlette.endpoints``: the very module object :mod:`starlette_routing.endpoints`, under its upstream name."""
+"""``starlette.endpoints`` is the module :mod:`starlette_routing.endpoints` itself."""
 
 import sys
 from typing import TYPE_CHECKING

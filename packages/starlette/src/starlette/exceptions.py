@@ -1,4 +1,4 @@
-"""``starlette.exceptions``: the very module object :mod:`starlette_core.exceptions`, under its upstream name."""
+"""``starlette.exceptions`` is the module :mod:`starlette_core.exceptions` itself."""
 
 import sys
 from typing import TYPE_CHECKING

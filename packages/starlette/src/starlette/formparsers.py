@@ -1,4 +1,4 @@
-"""``starlette.formparsers``: the very module object :mod:`starlette_core.formparsers`, under its upstream name."""
+"""``starlette.formparsers`` is the module :mod:`starlette_core.formparsers` itself."""
 
 import sys
 from typing import TYPE_CHECKING

@@ -1,4 +1,4 @@
-"""``starlette.requests``: the very module object :mod:`starlette_core.requests`, under its upstream name."""
+"""``starlette.requests`` is the module :mod:`starlette_core.requests` itself."""
 
 import sys
 from typing import TYPE_CHECKING

@@ -1,4 +1,4 @@
-"""``starlette.responses``: the very module object :mod:`starlette_core.responses`, under its upstream name."""
+"""``starlette.responses`` is the module :mod:`starlette_core.responses` itself."""
 
 import sys
 from typing import TYPE_CHECKING

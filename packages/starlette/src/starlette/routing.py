@@ -1,4 +1,4 @@
-"""``starlette.routing``: the very module object :mod:`starlette_routing.routing`, under its upstream name."""
+"""``starlette.routing`` is the module :mod:`starlette_routing.routing` itself."""
 
 import sys
 from typing import TYPE_CHECKING

@@ -1,4 +1,4 @@
-"""``starlette.schemas``: the very module object :mod:`starlette_routing.schemas`, under its upstream name."""
+"""``starlette.schemas`` is the module :mod:`starlette_routing.schemas` itself."""
 
 import sys
 from typing import TYPE_CHECKING

@@ -1,4 +1,4 @@
-"""``starlette.staticfiles``: the very module object :mod:`starlette_routing.staticfiles`, under its upstream name."""
+"""``starlette.staticfiles`` is the module :mod:`starlette_routing.staticfiles` itself."""
 
 import sys
 from typing import TYPE_CHECKING

@@ -1,4 +1,4 @@
-"""``starlette.status``: the very module object :mod:`starlette_core.status`, under its upstream name."""
+"""``starlette.status`` is the module :mod:`starlette_core.status` itself."""
 
 import sys
 from typing import TYPE_CHECKING

@@ -1,4 +1,4 @@
-"""``starlette.templating``: the very module object :mod:`starlette_routing.templating`, under its upstream name."""
+"""``starlette.templating`` is the module :mod:`starlette_routing.templating` itself."""
 
 import sys
 from typing import TYPE_CHECKING

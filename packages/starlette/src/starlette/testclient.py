@@ -1,4 +1,4 @@
-"""``starlette.testclient``: the very module object :mod:`starlette_testing.testclient`, under its upstream name."""
+"""``starlette.testclient`` is the module :mod:`starlette_testing.testclient` itself."""
 
 import sys
 from typing import TYPE_CHECKING

@@ -1,4 +1,4 @@
-"""``starlette.types``: the very module object :mod:`starlette_core.types`, under its upstream name."""
+"""``starlette.types`` is the module :mod:`starlette_core.types` itself."""
 
 import sys
 from typing import TYPE_CHECKING

@@ -1,4 +1,4 @@
-"""``starlette.websockets``: the very module object :mod:`starlette_core.websockets`, under its upstream name."""
+"""``starlette.websockets`` is the module :mod:`starlette_core.websockets` itself."""
 
 import sys
 from typing import TYPE_CHECKING

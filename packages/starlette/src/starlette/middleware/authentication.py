@@ -1,4 +1,4 @@
-"""``starlette.middleware.authentication``: the very module object :mod:`starlette_auth.middleware`, under its upstream name."""
+"""``starlette.middleware.authentication`` is the module :mod:`starlette_auth.middleware` itself."""
 
 import sys
 from typing import TYPE_CHECKING

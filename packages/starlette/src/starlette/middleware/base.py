@@ -1,4 +1,4 @@
-"""``starlette.middleware.base``: the very module object :mod:`starlette_middleware.base`, under its upstream name."""
+"""``starlette.middleware.base`` is the module :mod:`starlette_middleware.base` itself."""
 
 import sys
 from typing import TYPE_CHECKING

@@ -1,4 +1,4 @@
-"""``starlette.middleware.cors``: the very module object :mod:`starlette_middleware.cors`, under its upstream name."""
+"""``starlette.middleware.cors`` is the module :mod:`starlette_middleware.cors` itself."""
 
 import sys
 from typing import TYPE_CHECKING

@@ -1,4 +1,4 @@
-"""``starlette.middleware.errors``: the very module object :mod:`starlette_middleware.errors`, under its upstream name."""
+"""``starlette.middleware.errors`` is the module :mod:`starlette_middleware.errors` itself."""
 
 import sys
 from typing import TYPE_CHECKING

@@ -1,4 +1,4 @@
-"""``starlette.middleware.exceptions``: the very module object :mod:`starlette_middleware.exceptions`, under its upstream name."""
+"""``starlette.middleware.exceptions`` is the module :mod:`starlette_middleware.exceptions` itself."""
 
 import sys
 from typing import TYPE_CHECKING

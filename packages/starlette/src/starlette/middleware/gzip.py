@@ -1,4 +1,4 @@
-"""``starlette.middleware.gzip``: the very module object :mod:`starlette_middleware.gzip`, under its upstream name."""
+"""``starlette.middleware.gzip`` is the module :mod:`starlette_middleware.gzip` itself."""
 
 import sys
 from typing import TYPE_CHECKING

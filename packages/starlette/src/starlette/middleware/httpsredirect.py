@@ -1,4 +1,4 @@
-"""``starlette.middleware.httpsredirect``: the very module object :mod:`starlette_middleware.httpsredirect`, under its upstream name."""
+"""``starlette.middleware.httpsredirect`` is the module :mod:`starlette_middleware.httpsredirect` itself."""
 
 import sys
 from typing import TYPE_CHECKING

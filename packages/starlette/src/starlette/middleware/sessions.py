@@ -1,4 +1,4 @@
-"""``starlette.middleware.sessions``: the very module object :mod:`starlette_middleware.sessions`, under its upstream name."""
+"""``starlette.middleware.sessions`` is the module :mod:`starlette_middleware.sessions` itself."""
 
 import sys
 from typing import TYPE_CHECKING

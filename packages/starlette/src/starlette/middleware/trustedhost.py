@@ -1,4 +1,4 @@
-"""``starlette.middleware.trustedhost``: the very module object :mod:`starlette_middleware.trustedhost`, under its upstream name."""
+"""``starlette.middleware.trustedhost`` is the module :mod:`starlette_middleware.trustedhost` itself."""
 
 import sys
 from typing import TYPE_CHECKING

@@ -1,4 +1,4 @@
-"""``starlette.middleware.wsgi``: the very module object :mod:`starlette_middleware.wsgi`, under its upstream name."""
+"""``starlette.middleware.wsgi`` is the module :mod:`starlette_middleware.wsgi` itself."""
 
 import sys
 from typing import TYPE_CHECKING
