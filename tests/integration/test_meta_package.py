@@ -41,6 +41,7 @@ ALIASES = {
     "starlette.staticfiles": "starlette_routing.staticfiles",
     "starlette.templating": "starlette_routing.templating",
     "starlette.schemas": "starlette_routing.schemas",
+    "starlette.graphql": "starlette_routing.graphql",
     "starlette.authentication": "starlette_auth.authentication",
     "starlette.middleware.authentication": "starlette_auth.middleware",
     "starlette.testclient": "starlette_testing.testclient",
