@@ -3,11 +3,20 @@
 
 ExceptionMiddleware puts ``(exception_handlers, status_handlers)`` in ``scope["starlette.exception_handlers"]``;
 routing wraps each endpoint with ``wrap_app_handling_exceptions(app, conn)``.
+
+The pieces are also usable one by one, so that hot paths (routing's ``request_response``, ExceptionMiddleware)
+can inline them without an extra wrapper object per request:
+
+- ``_tracking(send)`` returns a send that records whether "http.response.start" went through it. A tracker
+  handed down unchanged from an enclosing layer (and through which nothing has been sent yet) is reused: it
+  sees exactly the messages a new one would, so one tracker serves the whole chain of adjacent layers.
+- ``_lookup_handler(exc, exception_handlers, status_handlers)`` finds the handler for an exception.
+- ``_send_handler_response(handler, conn, exc, scope, receive, send)`` runs the handler and sends its response.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Dict, Union
+from typing import TYPE_CHECKING, Any, Dict, Tuple, Union
 
 from starlette_core._utils import is_async_callable
 from starlette_core.concurrency import run_in_threadpool
@@ -23,6 +32,8 @@ __all__ = ["ExceptionHandlers", "StatusHandlers", "wrap_app_handling_exceptions"
 ExceptionHandlers = Dict[Any, ExceptionHandler]
 StatusHandlers = Dict[int, ExceptionHandler]
 
+_NO_HANDLERS: Tuple[ExceptionHandlers, StatusHandlers] = ({}, {})
+
 
 def _lookup_exception_handler(exc_handlers: ExceptionHandlers, exc: Exception) -> ExceptionHandler | None:
     """The handler registered for the exception's class or its nearest base class."""
@@ -30,6 +41,18 @@ def _lookup_exception_handler(exc_handlers: ExceptionHandlers, exc: Exception) -
         if cls in exc_handlers:
             return exc_handlers[cls]
     return None
+
+
+def _lookup_handler(
+    exc: Exception, exception_handlers: ExceptionHandlers, status_handlers: StatusHandlers
+) -> ExceptionHandler | None:
+    """By status code for an HTTPException, else by the exception's class through its MRO."""
+    handler: ExceptionHandler | None = None
+    if isinstance(exc, HTTPException):
+        handler = status_handlers.get(exc.status_code)
+    if handler is None:
+        handler = _lookup_exception_handler(exception_handlers, exc)
+    return handler
 
 
 class _TrackingSend:
@@ -47,6 +70,38 @@ class _TrackingSend:
         await self.send(message)
 
 
+def _tracking(send: Send) -> _TrackingSend:
+    """A send that records whether the response started (an unused enclosing tracker is shared)."""
+    if type(send) is _TrackingSend and not send.response_started:
+        return send
+    return _TrackingSend(send)
+
+
+async def _send_handler_response(
+    handler: ExceptionHandler,
+    conn: Union[Request, WebSocket],
+    exc: Exception,
+    scope: Scope,
+    receive: Receive,
+    send: Send,
+) -> None:
+    """Run ``handler(conn, exc)`` (in the thread pool if it is sync) and send the response it returns."""
+    if scope["type"] == "websocket":
+        # WebSocket handlers act on the connection themselves (close it, send a denial response...).
+        if is_async_callable(handler):
+            await handler(conn, exc)
+        else:
+            await run_in_threadpool(handler, conn, exc)  # type: ignore[arg-type]
+        return
+
+    if is_async_callable(handler):
+        response = await handler(conn, exc)
+    else:
+        response = await run_in_threadpool(handler, conn, exc)  # type: ignore[arg-type]
+    if response is not None:
+        await response(scope, receive, send)
+
+
 class _HandlingExceptions:
     """The ASGI app returned by ``wrap_app_handling_exceptions``."""
 
@@ -57,40 +112,19 @@ class _HandlingExceptions:
         self.conn = conn
         self.exception_handlers: ExceptionHandlers
         self.status_handlers: StatusHandlers
-        try:
-            self.exception_handlers, self.status_handlers = conn.scope["starlette.exception_handlers"]
-        except KeyError:
-            self.exception_handlers, self.status_handlers = {}, {}
+        self.exception_handlers, self.status_handlers = conn.scope.get("starlette.exception_handlers", _NO_HANDLERS)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        tracking_send = _TrackingSend(send)
+        tracking_send = _tracking(send)
         try:
             await self.app(scope, receive, tracking_send)
         except Exception as exc:
-            handler: ExceptionHandler | None = None
-            if isinstance(exc, HTTPException):
-                handler = self.status_handlers.get(exc.status_code)
-            if handler is None:
-                handler = _lookup_exception_handler(self.exception_handlers, exc)
+            handler = _lookup_handler(exc, self.exception_handlers, self.status_handlers)
             if handler is None:
                 raise
             if tracking_send.response_started:
                 raise RuntimeError("Caught handled exception, but response already started.") from exc
-
-            if scope["type"] == "websocket":
-                # WebSocket handlers act on the connection themselves (close it, send a denial response...).
-                if is_async_callable(handler):
-                    await handler(self.conn, exc)
-                else:
-                    await run_in_threadpool(handler, self.conn, exc)  # type: ignore[arg-type]
-                return
-
-            if is_async_callable(handler):
-                response = await handler(self.conn, exc)
-            else:
-                response = await run_in_threadpool(handler, self.conn, exc)  # type: ignore[arg-type]
-            if response is not None:
-                await response(scope, receive, send)
+            await _send_handler_response(handler, self.conn, exc, scope, receive, send)
 
 
 def wrap_app_handling_exceptions(app: ASGIApp, conn: Request | WebSocket) -> ASGIApp:

@@ -19,7 +19,7 @@ from collections.abc import Awaitable, Collection, Generator, Iterable, Sequence
 from enum import Enum
 from typing import Any, Callable, List, Optional, Tuple, TypeVar
 
-from starlette_core._exception_handler import wrap_app_handling_exceptions
+from starlette_core._exception_handler import _NO_HANDLERS, _lookup_handler, _send_handler_response, _tracking
 from starlette_core._utils import get_route_path, is_async_callable
 from starlette_core.concurrency import run_in_threadpool
 from starlette_core.datastructures import URL, Headers, URLPath
@@ -62,21 +62,14 @@ def iscoroutinefunction_or_partial(obj: Any) -> bool:
     return inspect.iscoroutinefunction(obj)
 
 
-class _Responder:
-    """Calls the endpoint with the request and sends its response (one per request, no closures)."""
-
-    __slots__ = ("func", "request")
-
-    def __init__(self, func: Callable[[Request], Awaitable[Response]], request: Request) -> None:
-        self.func = func
-        self.request = request
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        response = await self.func(self.request)
-        await response(scope, receive, send)
-
-
 class _RequestResponseApp:
+    """The ASGI app of a request/response endpoint.
+
+    It does what ``wrap_app_handling_exceptions(app, request)`` around "call the endpoint, send its response"
+    does, inlined: no wrapper objects per request, and the response-started tracker of an enclosing layer is
+    shared when the send comes straight from it.
+    """
+
     __slots__ = ("func",)
 
     def __init__(self, func: Callable[[Request], Awaitable[Response]]) -> None:
@@ -84,7 +77,18 @@ class _RequestResponseApp:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive, send)
-        await wrap_app_handling_exceptions(_Responder(self.func, request), request)(scope, receive, send)
+        exception_handlers, status_handlers = scope.get("starlette.exception_handlers", _NO_HANDLERS)
+        tracking_send = _tracking(send)
+        try:
+            response = await self.func(request)
+            await response(scope, receive, tracking_send)
+        except Exception as exc:
+            handler = _lookup_handler(exc, exception_handlers, status_handlers)
+            if handler is None:
+                raise
+            if tracking_send.response_started:
+                raise RuntimeError("Caught handled exception, but response already started.") from exc
+            await _send_handler_response(handler, request, exc, scope, receive, send)
 
 
 def request_response(func: Callable[[Request], Awaitable[Response] | Response]) -> ASGIApp:
@@ -94,18 +98,9 @@ def request_response(func: Callable[[Request], Awaitable[Response] | Response]) 
     return _RequestResponseApp(functools.partial(run_in_threadpool, func))  # type: ignore[arg-type,call-arg]
 
 
-class _SessionRunner:
-    __slots__ = ("func", "websocket")
-
-    def __init__(self, func: Callable[[WebSocket], Awaitable[None]], websocket: WebSocket) -> None:
-        self.func = func
-        self.websocket = websocket
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await self.func(self.websocket)
-
-
 class _WebSocketSessionApp:
+    """The ASGI app of a websocket session function, with the app's exception handlers applied (inlined)."""
+
     __slots__ = ("func",)
 
     def __init__(self, func: Callable[[WebSocket], Awaitable[None]]) -> None:
@@ -113,7 +108,16 @@ class _WebSocketSessionApp:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         websocket = WebSocket(scope, receive=receive, send=send)
-        await wrap_app_handling_exceptions(_SessionRunner(self.func, websocket), websocket)(scope, receive, send)
+        exception_handlers, status_handlers = scope.get("starlette.exception_handlers", _NO_HANDLERS)
+        try:
+            await self.func(websocket)
+        except Exception as exc:
+            # The session talks through the WebSocket (with the send it was built with), never through a
+            # wrapped send: as far as the handlers are concerned, no HTTP response has started.
+            handler = _lookup_handler(exc, exception_handlers, status_handlers)
+            if handler is None:
+                raise
+            await _send_handler_response(handler, websocket, exc, scope, receive, send)
 
 
 def websocket_session(func: Callable[[WebSocket], Awaitable[None]]) -> ASGIApp:
