@@ -86,6 +86,17 @@ async def upload(request: Request) -> Response:
     return JSONResponse(fields)
 
 
+async def count_stream(request: Request) -> Response:
+    size = chunks = 0
+    digest = hashlib.sha256()
+    async for chunk in request.stream():
+        if chunk:
+            chunks += 1
+            size += len(chunk)
+            digest.update(chunk)
+    return JSONResponse({"size": size, "chunks": chunks, "sha256": digest.hexdigest()})
+
+
 async def wait_for(event: threading.Event) -> bool:
     with anyio.move_on_after(HANDSHAKE_TIMEOUT):
         while not event.is_set():
@@ -230,6 +241,7 @@ def build_app(static_dir: Path, *, debug: bool = False) -> Starlette:
         Route("/", home, name="home"),
         Route("/json", echo_json, methods=["POST", "PUT"]),
         Route("/upload", upload, methods=["POST"]),
+        Route("/count-stream", count_stream, methods=["POST"]),
         Route("/stream", stream),
         Route("/endless", endless),
         Route("/big", big),
@@ -262,5 +274,6 @@ def build_app(static_dir: Path, *, debug: bool = False) -> Starlette:
 def write_static_files(directory: Path) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
     (directory / "letters.txt").write_text(STATIC_TEXT)
+    (directory / "spaced ünïcode.txt").write_text("unicode file name\n")
     (directory / "page.html").write_text("<!doctype html><title>static</title><p>static page</p>\n")
     return directory

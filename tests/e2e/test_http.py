@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+from collections.abc import Iterator
 from email.utils import format_datetime, parsedate_to_datetime
 
 import httpx
@@ -63,6 +64,20 @@ def test_multipart_form_with_file_upload(client: httpx.Client) -> None:
             "sha256": hashlib.sha256(b"tiny").hexdigest(),
         },
     }
+
+
+def test_chunked_request_body_is_streamed(client: httpx.Client) -> None:
+    parts = [bytes([n]) * 50_000 for n in range(8)]
+
+    def body() -> Iterator[bytes]:
+        yield from parts  # no content-length: sent with chunked transfer encoding
+
+    response = client.post("/count-stream", content=body())
+    assert response.request.headers["transfer-encoding"] == "chunked"
+    result = response.json()
+    assert result["size"] == 400_000
+    assert result["chunks"] >= 2  # the endpoint saw the body as it arrived, not in one piece
+    assert result["sha256"] == hashlib.sha256(b"".join(parts)).hexdigest()
 
 
 def test_malformed_multipart_is_a_client_error(client: httpx.Client) -> None:
@@ -136,6 +151,12 @@ def test_static_file_range_and_conditional_requests(client: httpx.Client) -> Non
     stale = client.get("/static/letters.txt", headers={"if-none-match": '"not-the-etag"'})
     assert stale.status_code == 200
     assert stale.text == STATIC_TEXT
+
+
+def test_static_file_with_an_encoded_name(client: httpx.Client) -> None:
+    response = client.get("/static/spaced ünïcode.txt")  # sent as /static/spaced%20%C3%BC...
+    assert response.status_code == 200
+    assert response.text == "unicode file name\n"
 
 
 def test_static_file_errors(client: httpx.Client) -> None:
