@@ -140,34 +140,15 @@ def test_post_urlencoded_form(client: Any) -> None:
     assert errors_of(response) == ["Variables must be a JSON object."]
 
 
-def test_post_multipart_form(client: Any) -> None:
-    response = client.post(
-        "/",
-        data={"query": "query Q($name: String) { hello(name: $name) }", "variables": '{"name": "Multi"}'},
-        files={"attachment": ("a.txt", b"ignored", "text/plain")},
-    )
-    assert response.json() == {"data": {"hello": "Hello, Multi!"}}
+def test_multipart_without_python_multipart_is_415(client: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    import starlette_core.formparsers
 
-
-def test_multipart_file_as_query_is_400(client: Any) -> None:
-    response = client.post("/", files={"query": ("q.graphql", b"{ hello }", "application/graphql")})
-    assert response.status_code == 400
-    assert errors_of(response) == ["The query field must be a string."]
-
-
-def test_malformed_multipart_is_400(
-    make_app: Callable[..., GraphQLApp], test_client_factory: TestClientFactory
-) -> None:
-    body = b"--xyz\r\nContent-Disposition: form-data; name=query\r\n\r\n{ hello }\r\n--xyz--\r\n"
-    headers = {"content-type": "multipart/form-data; boundary=xyz"}
-    bare = test_client_factory(make_app(), raise_server_exceptions=False)
-    # Inside a Starlette app the form parser reports the same problem as an HTTPException(400).
-    inside = test_client_factory(Starlette(routes=[Route("/", make_app())]), raise_server_exceptions=False)
-    for client in (bare, inside):
-        assert client.post("/", content=body, headers=headers).json()["data"] == {"hello": "Hello, world!"}
-        response = client.post("/", content=body, headers={"content-type": "multipart/form-data"})
-        assert response.status_code == 400
-        assert errors_of(response) == ["Missing boundary in multipart."]
+    monkeypatch.setattr(starlette_core.formparsers, "_multipart", None)
+    for name in ("python_multipart", "python_multipart.multipart", "multipart", "multipart.multipart"):
+        monkeypatch.setitem(sys.modules, name, None)
+    response = client.post("/", files={"query": (None, b"{ hello }")})
+    assert response.status_code == 415
+    assert errors_of(response) == ["Unsupported content type: multipart forms need python-multipart."]
 
 
 def test_invalid_json_body_is_400(client: Any) -> None:

@@ -449,6 +449,8 @@ class GraphQLApp:
                 raise _BadRequest(exc.message) from None
             except HTTPException as exc:
                 raise _BadRequest(exc.detail) from None
+            except ImportError:  # python-multipart is not installed: this server cannot read multipart bodies
+                raise _BadRequest("Unsupported content type: multipart forms need python-multipart.", 415) from None
         raise _BadRequest("Unsupported content type: send application/json, application/graphql or a form.", 415)
 
     # --- shared ---------------------------------------------------------------------------------------------------
