@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 import pytest
-from fastapi import APIRouter, Body, FastAPI, HTTPException, Request, Response
+from fastapi import APIRouter, BackgroundTasks, Body, Depends, FastAPI, HTTPException, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, StreamingResponse
 from fastapi.routing import APIRoute
@@ -215,3 +215,34 @@ def test_router_lifespans_are_merged(anyio_backend: str) -> None:
         assert calls == ["app up", "router up"]
         assert client.get("/state").json() == {"database": "connected", "cache": "warm"}
     assert calls == ["app up", "router up", "router down", "app down"]
+
+
+class Note(BaseModel):
+    text: str
+
+
+def test_http_middleware_reads_the_body_and_sets_state(anyio_backend: str) -> None:
+    app = FastAPI()
+    seen: list[bytes] = []
+
+    @app.middleware("http")
+    async def log_bodies(request: Request, call_next: Any) -> Response:
+        seen.append(await request.body())  # the endpoint must still get the body
+        request.state.request_tag = "tagged by middleware"
+        response: Response = await call_next(request)
+        return response
+
+    def remember(background: BackgroundTasks, request: Request) -> str:
+        background.add_task(seen.append, b"from a dependency's background task")
+        tag: str = request.state.request_tag
+        return tag
+
+    # A local dependency goes in the default: annotations (strings here) are resolved in the module's globals.
+    @app.post("/notes")
+    async def create_note(note: Note, tag: str = Depends(remember)) -> dict[str, str]:
+        return {"text": note.text, "tag": tag}
+
+    with open_client(app, anyio_backend) as client:
+        response = client.post("/notes", json={"text": "remember the milk"})
+    assert response.json() == {"text": "remember the milk", "tag": "tagged by middleware"}
+    assert seen == [b'{"text":"remember the milk"}', b"from a dependency's background task"]
