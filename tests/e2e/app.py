@@ -32,6 +32,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 SESSION_SECRET = "e2e-session-secret"
 STATIC_TEXT = "0123456789abcdefghijklmnopqrstuvwxyz\n" * 2  # 74 bytes: below GZip's minimum, so never compressed
 BIG_TEXT = "All work and no play makes Jack a dull boy.\n" * 400  # compresses very well
+MAX_BODY_SIZE = 1_000_000  # beyond upstream: request bodies over this many bytes are refused with 413
 HANDSHAKE_TIMEOUT = 5.0  # seconds a streaming endpoint waits for the test before giving up (never reached when green)
 
 
@@ -267,6 +268,7 @@ def build_app(static_dir: Path, *, debug: bool = False) -> Starlette:
         Middleware(GZipMiddleware, minimum_size=500),
     ]
     app = Starlette(debug=debug, routes=routes, middleware=middleware, lifespan=lifespan)
+    app.max_body_size = MAX_BODY_SIZE
     app.state.e2e = E2EState()
     return app
 

@@ -9,7 +9,7 @@ from email.utils import format_datetime, parsedate_to_datetime
 
 import httpx
 
-from tests.e2e.app import BIG_TEXT, SESSION_SECRET, STATIC_TEXT
+from tests.e2e.app import BIG_TEXT, MAX_BODY_SIZE, SESSION_SECRET, STATIC_TEXT
 from tests.e2e.conftest import Served
 
 IDENTITY = {"accept-encoding": "identity"}
@@ -78,6 +78,22 @@ def test_chunked_request_body_is_streamed(client: httpx.Client) -> None:
     assert result["size"] == 400_000
     assert result["chunks"] >= 2  # the endpoint saw the body as it arrived, not in one piece
     assert result["sha256"] == hashlib.sha256(b"".join(parts)).hexdigest()
+
+
+def test_over_limit_bodies_are_refused_without_hanging(client: httpx.Client) -> None:
+    too_big = b"z" * (MAX_BODY_SIZE + 1)
+    declared = client.post("/count-stream", content=too_big)
+    assert declared.status_code == 413
+    assert declared.headers["connection"] == "close"  # the unread body makes the connection unusable
+
+    def body() -> Iterator[bytes]:
+        for _ in range(MAX_BODY_SIZE // 50_000 + 1):
+            yield b"z" * 50_000
+
+    streamed = client.post("/count-stream", content=body())  # chunked: refused once the limit is crossed
+    assert streamed.status_code == 413
+    assert streamed.headers["connection"] == "close"
+    assert client.post("/count-stream", content=b"z" * MAX_BODY_SIZE).json()["size"] == MAX_BODY_SIZE
 
 
 def test_malformed_multipart_is_a_client_error(client: httpx.Client) -> None:

@@ -23,7 +23,9 @@ class BodyTooLarge(HTTPException):
     """Raised (as an HTTPException with status 413) when a request body goes over ``max_body_size``."""
 
     def __init__(self) -> None:
-        super().__init__(status_code=413, detail=_DETAIL)
+        # The refused body is left (partly) unread on the connection: tell the client not to reuse it, or a server
+        # that closes it anyway (hypercorn) fails the client's next request on that connection.
+        super().__init__(status_code=413, detail=_DETAIL, headers={"Connection": "close"})
 
 
 def check_limit(value: object) -> int | None:
@@ -79,7 +81,7 @@ class BodyLimiter:
 
 
 async def _refuse(scope: Scope, receive: Receive, send: Send) -> None:
-    await PlainTextResponse(_DETAIL, status_code=413)(scope, receive, send)
+    await PlainTextResponse(_DETAIL, status_code=413, headers={"Connection": "close"})(scope, receive, send)
 
 
 async def run_limited(limit: int | None, app: ASGIApp, scope: Scope, receive: Receive, send: Send, leaf: bool) -> None:
