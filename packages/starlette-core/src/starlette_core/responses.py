@@ -5,8 +5,6 @@ Headers are encoded once, when the response is built; ``__call__`` only sends th
 
 from __future__ import annotations
 
-import hashlib
-import http.cookies
 import json
 import os
 import re
@@ -15,16 +13,11 @@ import sys
 import warnings
 from collections.abc import AsyncIterable as _AsyncIterableABC
 from collections.abc import Mapping, Sequence
-from datetime import datetime
-from email.utils import format_datetime, formatdate
 from functools import lru_cache
-from mimetypes import guess_type
-from secrets import token_hex
 from typing import TYPE_CHECKING, Any, AsyncIterable, Callable, Iterable, Literal, Union
 from urllib.parse import quote
 
 import anyio
-import anyio.to_thread
 
 from starlette_core._utils import collapse_excgroups
 from starlette_core.concurrency import iterate_in_threadpool
@@ -33,6 +26,8 @@ from starlette_core.requests import ClientDisconnect
 from starlette_core.types import Receive, Scope, Send
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from anyio.abc import TaskGroup
 
     from starlette_core.background import BackgroundTask
@@ -132,13 +127,19 @@ class Response:
         samesite: Literal["lax", "strict", "none"] | None = "lax",
         partitioned: bool = False,
     ) -> None:
+        import http.cookies  # deferred: only responses that set cookies need it
+
         cookie: http.cookies.BaseCookie[str] = http.cookies.SimpleCookie()
         cookie[key] = value
         morsel = cookie[key]
         if max_age is not None:
             morsel["max-age"] = max_age
         if expires is not None:
+            from datetime import datetime
+
             if isinstance(expires, datetime):
+                from email.utils import format_datetime
+
                 morsel["expires"] = format_datetime(expires, usegmt=True)
             else:
                 morsel["expires"] = expires
@@ -201,6 +202,9 @@ class PlainTextResponse(Response):
     media_type = "text/plain"
 
 
+_JSON_ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False, indent=None, separators=(",", ":"))
+
+
 class JSONResponse(Response):
     media_type = "application/json"
 
@@ -215,9 +219,9 @@ class JSONResponse(Response):
         super().__init__(content, status_code, headers, media_type, background)
 
     def render(self, content: Any) -> bytes:
-        return json.dumps(content, ensure_ascii=False, allow_nan=False, indent=None, separators=(",", ":")).encode(
-            "utf-8"
-        )
+        # Same output as json.dumps(content, ensure_ascii=False, allow_nan=False, indent=None,
+        # separators=(",", ":")), without building a new encoder for every response.
+        return _JSON_ENCODER.encode(content).encode("utf-8")
 
 
 class RedirectResponse(Response):
@@ -379,6 +383,8 @@ class FileResponse(Response):
                 "The 'method' parameter is not used, and it will be removed.", DeprecationWarning, stacklevel=2
             )
         if media_type is None:
+            from mimetypes import guess_type
+
             media_type = guess_type(filename or path)[0] or "text/plain"
         self.media_type = media_type
         self.background = background
@@ -397,6 +403,9 @@ class FileResponse(Response):
             self.set_stat_headers(stat_result)
 
     def set_stat_headers(self, stat_result: os.stat_result) -> None:
+        import hashlib
+        from email.utils import formatdate
+
         size = str(stat_result.st_size)
         mtime = stat_result.st_mtime
         etag_base = f"{mtime}-{size}"
@@ -414,6 +423,8 @@ class FileResponse(Response):
         stat_result = self.stat_result
         if stat_result is None:
             try:
+                import anyio.to_thread
+
                 stat_result = await anyio.to_thread.run_sync(os.stat, self.path)
             except FileNotFoundError:
                 raise RuntimeError(f"File at path {self.path} does not exist.") from None
@@ -499,6 +510,8 @@ class FileResponse(Response):
     async def _handle_multiple_ranges(
         self, send: Send, ranges: list[tuple[int, int]], file_size: int, send_header_only: bool
     ) -> None:
+        from secrets import token_hex
+
         boundary = token_hex(13)
         content_type = _raw_get(self.raw_headers, b"content-type") or ""
         content_length, part_header = self.generate_multipart(ranges, boundary, file_size, content_type)
