@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import math
 import time
 from collections.abc import Iterator
@@ -264,13 +265,9 @@ class Peer:
         await self.app_outbox.send(message)
 
     async def send_json(self, data: Any) -> None:
-        import json
-
         await self.to_app.send({"type": "websocket.receive", "text": json.dumps(data)})
 
     async def receive_json(self) -> Any:
-        import json
-
         message = await self.from_app.receive()
         assert message["type"] == "websocket.send", message
         return json.loads(message["text"])
@@ -361,6 +358,44 @@ async def test_send_failure_ends_the_connection(
     while peer.from_app.statistics().current_buffer_used:
         left.append(peer.from_app.receive_nowait())
     assert all(message["type"] == "websocket.send" for message in left)
+
+
+@pytest.mark.anyio
+async def test_client_complete_racing_the_end_of_an_operation(make_app: Callable[..., GraphQLApp], peer: Peer) -> None:
+    """The client's complete is handled after the operation's last checkpoint: no complete, no crash."""
+    app = make_app()
+    pong_sent = anyio.Event()
+
+    async def racing_send(message: Message) -> None:
+        text = message.get("text", "")
+        if '"id":"q","type":"next"' in text and not pong_sent.is_set():
+            # Queue the client's complete (and a ping) without a checkpoint, then let the receive loop handle both
+            # while this send is still in progress and cannot be cancelled; return without a checkpoint.
+            for data in ({"id": "q", "type": "complete"}, {"type": "ping"}):
+                peer.to_app.send_nowait({"type": "websocket.receive", "text": json.dumps(data)})
+            with anyio.CancelScope(shield=True):
+                await pong_sent.wait()
+            peer.app_outbox.send_nowait(message)
+            return
+        if '"type":"pong"' in text:
+            pong_sent.set()
+        await peer.send(message)
+
+    with anyio.fail_after(5):
+        async with anyio.create_task_group() as group:
+            group.start_soon(app, websocket_scope(), peer.receive, racing_send)
+            await peer.handshake()
+            await peer.send_json({"id": "q", "type": "subscribe", "payload": {"query": "{ hello }"}})
+            replies = [await peer.receive_json() for _ in range(2)]
+            assert sorted(replies, key=lambda reply: reply["type"]) == [
+                {"id": "q", "type": "next", "payload": {"data": {"hello": "Hello, world!"}}},
+                {"type": "pong"},
+            ]
+            # Nothing else was sent for the completed operation, and its id is free.
+            await peer.send_json({"id": "q", "type": "subscribe", "payload": {"query": "{ hello }"}})
+            assert (await peer.receive_json())["type"] == "next"
+            assert await peer.receive_json() == {"id": "q", "type": "complete"}
+            await peer.to_app.send({"type": "websocket.disconnect", "code": 1000})
 
 
 # --- protocol violations ---------------------------------------------------------------------------------------

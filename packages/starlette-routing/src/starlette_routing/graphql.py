@@ -649,6 +649,9 @@ class _Connection:
             except Exception as exc:
                 error = self.app._graphql_error(str(exc), original_error=exc)
                 final = {"type": "error", "payload": [self.app._format_error(error)]}
+            if self.operations.get(operation_id) is not scope:
+                # The client completed it while it was finishing (no checkpoint left to deliver the cancellation).
+                return
             # Free the id before the client hears about the end, so that it may reuse it at once.
             del self.operations[operation_id]
             await self._send({"id": operation_id, **final})
