@@ -199,6 +199,13 @@ def test_valid_documents_are_cached(
     for _ in range(2):
         assert client.post("/", json={"query": "{ nope }"}).status_code == 400
     assert parsed[-2:] == ["{ nope }", "{ nope }"]
+    # Size 0: nothing is kept (a, still cached, goes with the first new document).
+    app.document_cache_size = 0
+    del parsed[:]
+    d = "{ d: hello }"
+    for query in (a, d, d, a):
+        run(query)
+    assert parsed == [d, d, a]
 
 
 # --- concurrent resolvers on both backends ---------------------------------------------------------------------

@@ -316,7 +316,8 @@ class GraphQLApp:
 
     #: Seconds a WebSocket client has after connecting to send ``connection_init`` (then: close 4408).
     connection_init_wait_timeout: float | None = 3.0
-    #: How many validated documents are kept, keyed by query text (queries up to ``cacheable_query_length``).
+    #: How many validated documents are kept, keyed by query text (queries up to ``cacheable_query_length``);
+    #: 0 turns the cache off.
     document_cache_size: int = 256
     cacheable_query_length: int = 10_000
 
@@ -471,9 +472,9 @@ class GraphQLApp:
         if errors:
             raise _RequestErrors(errors)
         if len(query) <= self.cacheable_query_length:
-            if len(documents) >= self.document_cache_size:
-                del documents[next(iter(documents))]
             documents[query] = document
+            while len(documents) > self.document_cache_size:  # drop the oldest (all of them when the size is 0)
+                del documents[next(iter(documents))]
         return document
 
     async def _context(
