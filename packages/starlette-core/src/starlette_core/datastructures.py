@@ -8,7 +8,7 @@ import re
 from collections.abc import ItemsView, Iterable, Iterator, KeysView, Mapping, MutableMapping, Sequence, ValuesView
 from shlex import shlex
 from typing import Any, BinaryIO, NamedTuple, TypeVar, Union, overload
-from urllib.parse import SplitResult, parse_qsl, urlencode, urlsplit
+from urllib.parse import SplitResult, parse_qsl, unquote, urlencode, urlsplit
 
 from starlette_core.concurrency import run_in_threadpool
 from starlette_core.types import Scope
@@ -427,6 +427,30 @@ class MultiDict(ImmutableMultiDict[Any, Any]):
         self._dict.update(value._dict)
 
 
+def _parse_query_string(query: str) -> list[tuple[str, str]]:
+    """``urllib.parse.parse_qsl(query, keep_blank_values=True)``, with fewer steps per pair.
+
+    Pairs are separated by "&" (empty ones skipped); a pair without "=" has an empty value; "+" means a space
+    and %-escapes are decoded as UTF-8 with replacement characters, as parse_qsl does.
+    """
+    items: list[tuple[str, str]] = []
+    append = items.append
+    for pair in query.split("&"):
+        if not pair:
+            continue
+        name, _, value = pair.partition("=")
+        if "+" in name:
+            name = name.replace("+", " ")
+        if "%" in name:
+            name = unquote(name)
+        if "+" in value:
+            value = value.replace("+", " ")
+        if "%" in value:
+            value = unquote(value)
+        append((name, value))
+    return items
+
+
 class QueryParams(ImmutableMultiDict[str, str]):
     """An immutable multi-dict of query parameters, parsed from a query string when given one."""
 
@@ -438,10 +462,16 @@ class QueryParams(ImmutableMultiDict[str, str]):
         assert len(args) < 2, "Too many arguments."
 
         value = args[0] if args else []
+        if isinstance(value, bytes):
+            value = value.decode("latin-1")
         if isinstance(value, str):
-            super().__init__(parse_qsl(value, keep_blank_values=True), **kwargs)
-        elif isinstance(value, bytes):
-            super().__init__(parse_qsl(value.decode("latin-1"), keep_blank_values=True), **kwargs)
+            items = _parse_query_string(value)
+            if not kwargs:
+                # Parsed pairs are already strings: no second pass to convert them.
+                self._list = items
+                self._dict = dict(items)
+                return
+            super().__init__(items, **kwargs)
         else:
             super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self._list = [(str(k), str(v)) for k, v in self._list]

@@ -106,7 +106,10 @@ async def _abandon(stream: AsyncGenerator[bytes, None]) -> None:
 
 
 def _unquote_plus(src: bytes | bytearray, codec: str) -> str:
-    return unquote_to_bytes(bytes(src).replace(b"+", b" ")).decode(codec, "replace")
+    data = bytes(src).replace(b"+", b" ")
+    if b"%" in data:  # unquote_to_bytes returns anything without a "%" unchanged
+        data = unquote_to_bytes(data)
+    return data.decode(codec, "replace")
 
 
 class FormMessage(Enum):

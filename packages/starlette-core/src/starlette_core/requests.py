@@ -248,10 +248,40 @@ class Request(HTTPConnection):
 
     async def body(self) -> bytes:
         if not hasattr(self, "_body"):
-            chunks = [chunk async for chunk in self.stream()]
-            # The usual shape is [whole body, b""]: keep that chunk rather than copying it through join().
-            self._body = chunks[0] if len(chunks) == 2 and not chunks[1] else b"".join(chunks)
+            if type(self).stream is Request.stream:
+                self._body = await self._read_body()
+            else:
+                # A subclass that reshapes the stream (e.g. decompresses it): its chunks make the body.
+                chunks = [chunk async for chunk in self.stream()]
+                self._body = chunks[0] if len(chunks) == 2 and not chunks[1] else b"".join(chunks)
         return self._body
+
+    async def _read_body(self) -> bytes:
+        """What ``stream()`` yields, joined, read straight from ``receive`` (no async generator)."""
+        if self._stream_consumed:
+            raise RuntimeError("Stream consumed")
+        receive = self._receive
+        body = b""
+        chunks: list[bytes] | None = None
+        while True:
+            message = await receive()
+            message_type = message["type"]
+            if message_type == "http.request":
+                chunk = message.get("body", b"")
+                if chunk:
+                    if not body:
+                        body = chunk
+                    elif chunks is None:
+                        chunks = [body, chunk]
+                    else:
+                        chunks.append(chunk)
+                if not message.get("more_body", False):
+                    self._stream_consumed = True
+                    # The usual case is one message: keep its body rather than copying it through join().
+                    return body if chunks is None else b"".join(chunks)
+            elif message_type == "http.disconnect":
+                self._is_disconnected = True
+                raise ClientDisconnect()
 
     async def json(self) -> Any:
         if not hasattr(self, "_json"):
