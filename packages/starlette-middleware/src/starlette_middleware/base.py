@@ -4,16 +4,22 @@
 its response: the returned response streams the app's body as the app produces it (nothing is buffered), and the
 app's background work finishes before the middleware returns.  The request body may be read in ``dispatch``
 (``await request.body()``) and still reaches the app.
+
+The app's response messages reach ``dispatch`` through a pipe: under asyncio a small future-based pipe and a
+plain task (a fraction of the cost of an anyio task group and memory object stream, which are used on other
+backends).  Either way the app's ``send`` waits until dispatch has dealt with the message, so the client has the
+whole response before the app goes on to its background work.
 """
 
 from __future__ import annotations
 
+import asyncio
+from collections import deque
 from collections.abc import AsyncGenerator, AsyncIterable, Awaitable, Mapping, MutableMapping
 from typing import Any, Callable, Optional, Union
 
 import anyio
 from anyio.abc import TaskGroup
-from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
 from starlette_core._utils import collapse_excgroups
 from starlette_core.requests import ClientDisconnect, Request
@@ -52,9 +58,10 @@ class _Exchange:
         self.body_chunks: AsyncGenerator[bytes, None] | None = None
         self.response_sent = False
         self.pending_receives: set[anyio.CancelScope] = set()
-        self.task_group: TaskGroup | None = None
-        self.send_stream: MemoryObjectSendStream[Message] | None = None
-        self.recv_stream: MemoryObjectReceiveStream[Message] | None = None
+        self.loop: asyncio.AbstractEventLoop | None = None  # asyncio: the app runs in plain tasks
+        self.tasks: list[asyncio.Task[None]] = []
+        self.task_group: TaskGroup | None = None  # other backends: the app runs in this task group
+        self.pipes: list[_Pipe] = []
         self.app_exc: Exception | None = None
         self.app_exc_raised = False
 
@@ -127,17 +134,13 @@ class _Exchange:
     # -- the response side --------------------------------------------------------------------------------------
 
     async def call_next(self, request: Request) -> Response:
-        assert self.task_group is not None
-        send_stream, recv_stream = anyio.create_memory_object_stream[Message]()
-        self.send_stream, self.recv_stream = send_stream, recv_stream
-        self.task_group.start_soon(self.run_app, send_stream)
-
+        pipe = self.start_app()
         info: Any = None
         try:
-            message = await recv_stream.receive()
+            message = await pipe.receive()
             if message["type"] == "http.response.debug":
                 info = message.get("info")
-                message = await recv_stream.receive()
+                message = await pipe.receive()
         except anyio.EndOfStream:
             app_exc = self.app_exc
             if app_exc is not None:
@@ -149,34 +152,69 @@ class _Exchange:
             raise RuntimeError("No response returned.") from None
 
         assert message["type"] == "http.response.start", f"Unexpected message: {message['type']!r}"
-        response = _StreamingResponse(status_code=message["status"], content=self.body_stream(recv_stream), info=info)
+        response = _StreamingResponse(status_code=message["status"], content=self.body_stream(pipe), info=info)
         response.raw_headers = list(message.get("headers", ()))
         return response
 
-    async def run_app(self, send_stream: MemoryObjectSendStream[Message]) -> None:
-        with send_stream:
-            try:
-                await self.app(self.scope, self.app_receive, self.app_send)
-            except Exception as exc:
-                self.app_exc = exc
+    def start_app(self) -> _Pipe:
+        """Run the app in a task of its own; its response messages come out of the returned pipe."""
+        pipe: _Pipe
+        loop = self.loop
+        if loop is not None:
+            pipe = _AsyncioPipe(loop)
+            self.tasks.append(loop.create_task(self.run_app(pipe)))
+        else:
+            assert self.task_group is not None
+            pipe = _StreamPipe()
+            self.task_group.start_soon(self.run_app, pipe)
+        self.pipes.append(pipe)
+        return pipe
 
-    async def app_send(self, message: Message) -> None:
-        assert self.send_stream is not None
+    async def run_app(self, pipe: _Pipe) -> None:
         try:
-            await self.send_stream.send(message)
-        except anyio.BrokenResourceError:
-            # dispatch has sent its response and closed the stream: the rest of the app's output is dropped.
-            pass
+            await self.app(self.scope, self.app_receive, pipe.send)
+        except Exception as exc:
+            self.app_exc = exc
+        finally:
+            pipe.finish()
 
-    def close_streams(self) -> None:
-        if self.recv_stream is not None:
-            self.recv_stream.close()
-        if self.send_stream is not None:
-            self.send_stream.close()
+    def close_pipes(self) -> None:
+        """dispatch is done with the app's output: whatever else the app sends is dropped, not blocked."""
+        for pipe in self.pipes:
+            pipe.close()
+
+    async def join_tasks(self) -> None:
+        """Wait for the app's tasks (asyncio): its background work finishes before the middleware returns."""
+        try:
+            for task in self.tasks:
+                await task
+        except BaseException:
+            await self.cancel_tasks()
+            raise
+
+    async def cancel_tasks(self) -> None:
+        """Cancel the app's unfinished tasks and wait until they have ended (as leaving a task group does)."""
+        pending = [task for task in self.tasks if not task.done()]
+        for task in pending:
+            task.cancel()
+        while pending:
+            try:
+                await asyncio.wait(pending)
+            except asyncio.CancelledError:
+                # Already on our way out with the original exception: finish the clean-up first.
+                pass
+            pending = [task for task in pending if not task.done()]
+        for task in self.tasks:
+            if not task.cancelled():
+                task.exception()  # retrieved: the original exception is the one that propagates
 
     @staticmethod
-    async def body_stream(recv_stream: MemoryObjectReceiveStream[Message]) -> BodyStreamGenerator:
-        async for message in recv_stream:
+    async def body_stream(pipe: _Pipe) -> BodyStreamGenerator:
+        while True:
+            try:
+                message = await pipe.receive()
+            except anyio.EndOfStream:
+                return
             if message["type"] == "http.response.pathsend":
                 yield message
                 return
@@ -186,6 +224,134 @@ class _Exchange:
                 yield body
             if not message.get("more_body", False):
                 return
+
+
+class _Pipe:
+    """The app's response messages on their way to dispatch, one at a time.
+
+    ``send`` (the app's) returns once dispatch has dealt with the message: when dispatch asks for the next one,
+    or has stopped listening (``close``), after which messages are dropped.  ``receive`` raises
+    ``anyio.EndOfStream`` once the app has finished (``finish``) and everything it sent has been received.
+    """
+
+    async def send(self, message: Message) -> None:
+        raise NotImplementedError()  # pragma: no cover
+
+    async def receive(self) -> Message:
+        raise NotImplementedError()  # pragma: no cover
+
+    def finish(self) -> None:
+        raise NotImplementedError()  # pragma: no cover
+
+    def close(self) -> None:
+        raise NotImplementedError()  # pragma: no cover
+
+    def dispose(self) -> None:
+        """Release everything (once the app's task has ended, or was never started)."""
+        raise NotImplementedError()  # pragma: no cover
+
+
+# Messages the app hands over without waiting for dispatch (all of them come before the body).
+_HANDED_OVER = frozenset({"http.response.debug", "http.response.start"})
+
+
+class _AsyncioPipe(_Pipe):
+    """The pipe on asyncio: futures, no extra trips through the event loop."""
+
+    __slots__ = ("_closed", "_finished", "_loop", "_queue", "_receiver", "_taken")
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+        self._queue: deque[tuple[Message, asyncio.Future[None] | None]] = deque()
+        self._receiver: asyncio.Future[None] | None = None  # dispatch waiting for a message
+        self._taken: asyncio.Future[None] | None = None  # the sender of the message dispatch has now
+        self._closed = False
+        self._finished = False
+
+    async def send(self, message: Message) -> None:
+        if self._closed:
+            return
+        _wake(self._receiver)
+        if message["type"] in _HANDED_OVER:
+            # dispatch needs these to build the response: the app goes straight on to its body (and waits there).
+            self._queue.append((message, None))
+            return
+        delivered = self._loop.create_future()
+        entry = (message, delivered)
+        self._queue.append(entry)
+        try:
+            await delivered
+        except BaseException:
+            if entry in self._queue:
+                # Cancelled before dispatch took it: the message is withdrawn.
+                self._queue.remove(entry)
+            raise
+
+    async def receive(self) -> Message:
+        _wake(self._taken)
+        self._taken = None
+        queue = self._queue
+        while not queue:
+            if self._finished:
+                raise anyio.EndOfStream()
+            receiver = self._receiver = self._loop.create_future()
+            try:
+                await receiver
+            finally:
+                self._receiver = None
+        message, self._taken = queue.popleft()
+        return message
+
+    def finish(self) -> None:
+        self._finished = True
+        _wake(self._receiver)
+
+    def close(self) -> None:
+        self._closed = True
+        _wake(self._taken)
+        self._taken = None
+        while self._queue:
+            _wake(self._queue.popleft()[1])
+
+
+def _wake(waiter: asyncio.Future[None] | None) -> None:
+    if waiter is not None and not waiter.done():
+        waiter.set_result(None)
+
+
+class _StreamPipe(_Pipe):
+    """The pipe on other backends: a zero-buffer anyio memory object stream."""
+
+    def __init__(self) -> None:
+        self._send_stream, self._recv_stream = anyio.create_memory_object_stream[Message]()
+
+    async def send(self, message: Message) -> None:
+        try:
+            await self._send_stream.send(message)
+        except anyio.BrokenResourceError:
+            # dispatch has sent its response and closed the stream: the rest of the app's output is dropped.
+            pass
+
+    async def receive(self) -> Message:
+        return await self._recv_stream.receive()
+
+    def finish(self) -> None:
+        self._send_stream.close()
+
+    def close(self) -> None:
+        self._recv_stream.close()
+
+    def dispose(self) -> None:
+        self._recv_stream.close()
+        self._send_stream.close()
+
+
+def _running_asyncio_loop() -> asyncio.AbstractEventLoop | None:
+    """The asyncio loop when this code runs in an asyncio task, else None (trio, or trio-asyncio's trio side)."""
+    loop = asyncio._get_running_loop()
+    if loop is None or asyncio.current_task(loop) is None:
+        return None
+    return loop
 
 
 class BaseHTTPMiddleware:
@@ -199,20 +365,34 @@ class BaseHTTPMiddleware:
             return
 
         exchange = _Exchange(self.app, scope, receive)
-        try:
-            with collapse_excgroups():
-                async with anyio.create_task_group() as task_group:
-                    exchange.task_group = task_group
-                    response = await self.dispatch_func(exchange.request, exchange.call_next)
-                    await response(scope, exchange.receive_for_app, send)
-                    exchange.mark_response_sent()
-                    if exchange.recv_stream is not None:
-                        # An app still sending (its response was replaced) gets its messages dropped, not blocked.
-                        exchange.recv_stream.close()
-        finally:
-            exchange.close_streams()
+        loop = _running_asyncio_loop()
+        if loop is not None:
+            exchange.loop = loop
+            try:
+                await self._respond(exchange, scope, send)
+            except BaseException:
+                exchange.close_pipes()
+                await exchange.cancel_tasks()
+                raise
+            await exchange.join_tasks()
+        else:
+            try:
+                with collapse_excgroups():
+                    async with anyio.create_task_group() as task_group:
+                        exchange.task_group = task_group
+                        await self._respond(exchange, scope, send)
+            finally:
+                for pipe in exchange.pipes:
+                    pipe.dispose()
         if exchange.app_exc is not None and not exchange.app_exc_raised:
             raise exchange.app_exc
+
+    async def _respond(self, exchange: _Exchange, scope: Scope, send: Send) -> None:
+        response = await self.dispatch_func(exchange.request, exchange.call_next)
+        await response(scope, exchange.receive_for_app, send)
+        exchange.mark_response_sent()
+        # An app still sending (its response was replaced) gets its messages dropped, not blocked.
+        exchange.close_pipes()
 
     async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
         raise NotImplementedError()  # pragma: no cover
