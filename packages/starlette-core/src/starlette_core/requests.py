@@ -205,16 +205,16 @@ async def empty_send(message: Message) -> NoReturn:
 
 
 class Request(HTTPConnection):
-    _form: FormData | None
+    # Per-request state starts as these class-level defaults and becomes an instance attribute when it changes.
+    _form: FormData | None = None
+    _stream_consumed = False
+    _is_disconnected = False
 
     def __init__(self, scope: Scope, receive: Receive = empty_receive, send: Send = empty_send):
         assert scope["type"] == "http"
         self.scope = scope
         self._receive = receive
         self._send = send
-        self._stream_consumed = False
-        self._is_disconnected = False
-        self._form = None
 
     @property
     def method(self) -> str:

@@ -47,6 +47,12 @@ def _content_type_value(media_type: str, charset: str) -> bytes:
     return media_type.encode("latin-1")
 
 
+# Encoded header pairs, shared by every response that needs them (tuples: never changed in place).
+_CACHED_LENGTHS = 4096
+_CONTENT_LENGTH_HEADERS: dict[int, tuple[bytes, bytes]] = {}
+_CONTENT_TYPE_HEADERS: dict[tuple[str, str], tuple[bytes, bytes]] = {}
+
+
 @lru_cache(maxsize=64)
 def _spec_at_least_2_4(spec_version: str) -> bool:
     """Whether an ASGI ``spec_version`` string is 2.4 or later (an unparsable one counts as older)."""
@@ -98,13 +104,26 @@ class Response:
                     add_type = False
 
         body = getattr(self, "body", None)
-        status_code = self.status_code
-        if body is not None and add_length and status_code >= 200 and status_code not in (204, 304):
-            raw_headers.append((b"content-length", b"%d" % len(body)))
+        if body is not None and add_length:
+            status_code = self.status_code
+            if status_code >= 200 and status_code not in (204, 304):
+                length = len(body)
+                header = _CONTENT_LENGTH_HEADERS.get(length)
+                if header is None:
+                    header = (b"content-length", b"%d" % length)
+                    if length < _CACHED_LENGTHS:
+                        _CONTENT_LENGTH_HEADERS[length] = header
+                raw_headers.append(header)
 
         media_type = self.media_type
         if media_type is not None and add_type:
-            raw_headers.append((b"content-type", _content_type_value(media_type, self.charset)))
+            charset = self.charset
+            header = _CONTENT_TYPE_HEADERS.get((media_type, charset))
+            if header is None:
+                header = (b"content-type", _content_type_value(media_type, charset))
+                if len(_CONTENT_TYPE_HEADERS) < 256:
+                    _CONTENT_TYPE_HEADERS[(media_type, charset)] = header
+            raw_headers.append(header)
 
         self.raw_headers = raw_headers
 

@@ -50,6 +50,11 @@ class Match(Enum):
     FULL = 2
 
 
+# The members as plain module globals: reading ``Match.FULL`` goes through the enum class on every request.
+_NONE, _PARTIAL, _FULL = Match.NONE, Match.PARTIAL, Match.FULL
+_NO_CHILD_SCOPE: Scope = {}  # only ever read (scope.update), never changed
+
+
 def iscoroutinefunction_or_partial(obj: Any) -> bool:
     """Deprecated: whether ``obj`` (or the function a partial wraps) is an ``async def`` function."""
     warnings.warn(
@@ -229,7 +234,7 @@ class BaseRoute:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Use a route on its own as an ASGI app: 404 (or a websocket close) when it does not match."""
         match, child_scope = self.matches(scope)
-        if match is Match.NONE:
+        if match is _NONE:
             if scope["type"] == "http":
                 await PlainTextResponse("Not Found", status_code=404)(scope, receive, send)
             elif scope["type"] == "websocket":
@@ -318,15 +323,15 @@ class Route(_BodyLimited, BaseRoute):
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
         if scope["type"] == "http":
             return self._match_dynamic(get_route_path(scope), scope)
-        return Match.NONE, {}
+        return _NONE, {}
 
     def _match_dynamic(self, route_path: str, scope: Scope) -> tuple[Match, Scope]:
         found = self.path_regex.match(route_path)
         if found is None:
-            return Match.NONE, {}
+            return _NONE, {}
         path_params = _convert_params(found.groupdict(), self.param_convertors, scope)
         if path_params is None:
-            return Match.NONE, {}
+            return _NONE, {}
         return self._result(path_params, scope)
 
     def _match_static(self, route_path: str, scope: Scope) -> tuple[Match, Scope]:
@@ -338,8 +343,8 @@ class Route(_BodyLimited, BaseRoute):
         child_scope = {"endpoint": self.endpoint, "path_params": path_params}
         methods = self.methods
         if methods and scope["method"] not in methods:
-            return Match.PARTIAL, child_scope
-        return Match.FULL, child_scope
+            return _PARTIAL, child_scope
+        return _FULL, child_scope
 
     def url_path_for(self, name: str, /, **path_params: Any) -> URLPath:
         if name != self.name or set(path_params) != set(self.param_convertors):
@@ -401,20 +406,20 @@ class WebSocketRoute(BaseRoute):
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
         if scope["type"] == "websocket":
             return self._match_dynamic(get_route_path(scope), scope)
-        return Match.NONE, {}
+        return _NONE, {}
 
     def _match_dynamic(self, route_path: str, scope: Scope) -> tuple[Match, Scope]:
         found = self.path_regex.match(route_path)
         if found is None:
-            return Match.NONE, {}
+            return _NONE, {}
         path_params = _convert_params(found.groupdict(), self.param_convertors, scope)
         if path_params is None:
-            return Match.NONE, {}
-        return Match.FULL, {"endpoint": self.endpoint, "path_params": path_params}
+            return _NONE, {}
+        return _FULL, {"endpoint": self.endpoint, "path_params": path_params}
 
     def _match_static(self, route_path: str, scope: Scope) -> tuple[Match, Scope]:
         inherited = scope.get("path_params")
-        return Match.FULL, {"endpoint": self.endpoint, "path_params": dict(inherited) if inherited else {}}
+        return _FULL, {"endpoint": self.endpoint, "path_params": dict(inherited) if inherited else {}}
 
     def url_path_for(self, name: str, /, **path_params: Any) -> URLPath:
         if name != self.name or set(path_params) != set(self.param_convertors):
@@ -463,17 +468,17 @@ class Mount(_BodyLimited, BaseRoute):
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
         if scope["type"] in ("http", "websocket"):
             return self._match_dynamic(get_route_path(scope), scope)
-        return Match.NONE, {}
+        return _NONE, {}
 
     def _match_dynamic(self, route_path: str, scope: Scope) -> tuple[Match, Scope]:
         found = self.path_regex.match(route_path)
         if found is None:
-            return Match.NONE, {}
+            return _NONE, {}
         params = found.groupdict()
         remaining_path = "/" + params.pop("path")
         path_params = _convert_params(params, self.param_convertors, scope)
         if path_params is None:
-            return Match.NONE, {}
+            return _NONE, {}
         root_path = scope.get("root_path", "")
         matched_path = route_path[: -len(remaining_path)]
         child_scope = {
@@ -482,7 +487,7 @@ class Mount(_BodyLimited, BaseRoute):
             "root_path": root_path + matched_path,
             "endpoint": self.app,
         }
-        return Match.FULL, child_scope
+        return _FULL, child_scope
 
     def url_path_for(self, name: str, /, **path_params: Any) -> URLPath:
         if self.name is not None and name == self.name and "path" in path_params:
@@ -541,8 +546,8 @@ class Host(BaseRoute):
             if found is not None:
                 path_params = _convert_params(found.groupdict(), self.param_convertors, scope)
                 if path_params is not None:
-                    return Match.FULL, {"path_params": path_params, "endpoint": self.app}
-        return Match.NONE, {}
+                    return _FULL, {"path_params": path_params, "endpoint": self.app}
+        return _NONE, {}
 
     def url_path_for(self, name: str, /, **path_params: Any) -> URLPath:
         if self.name is not None and name == self.name and "path" in path_params:
@@ -696,13 +701,15 @@ class _RouteList(List[BaseRoute]):
         self._websocket: _Index | None = None
 
     def compiled(self, scope_type: str) -> _Index:
+        """Build the index for ``scope_type`` and keep it until the list changes (the router reads the kept
+        ``_http``/``_websocket`` directly and calls this only when there is none).
+        """
+        index = _Index(self, scope_type)
         if scope_type == "http":
-            if self._http is None:
-                self._http = _Index(self, "http")
-            return self._http
-        if self._websocket is None:
-            self._websocket = _Index(self, "websocket")
-        return self._websocket
+            self._http = index
+        else:
+            self._websocket = index
+        return index
 
     append = _changes(list.append)
     extend = _changes(list.extend)
@@ -915,17 +922,23 @@ class Router(_BodyLimited):
             await self.lifespan(scope, receive, send)
             return
 
-        index = self._routes.compiled(scope_type)
-        route_path = get_route_path(scope)
+        routes = self._routes
+        index = routes._http if scope_type == "http" else routes._websocket
+        if index is None:
+            index = routes.compiled(scope_type)
+        route_path = scope["path"] if not scope.get("root_path") else get_route_path(scope)
+        candidates = index.static.get(route_path)
+        if candidates is None:
+            candidates = index.candidates(route_path)
         partial: BaseRoute | None = None
-        partial_scope: Scope = {}
-        for route, matcher in index.candidates(route_path):
+        partial_scope: Scope = _NO_CHILD_SCOPE
+        for route, matcher in candidates:
             match, child_scope = route.matches(scope) if matcher is None else matcher(route_path, scope)
-            if match is Match.FULL:
+            if match is _FULL:
                 scope.update(child_scope)
                 await route.handle(scope, receive, send)
                 return
-            if match is Match.PARTIAL and partial is None:
+            if match is _PARTIAL and partial is None:
                 partial = route
                 partial_scope = child_scope
 
@@ -947,7 +960,7 @@ class Router(_BodyLimited):
                     match, _ = (
                         route.matches(redirect_scope) if matcher is None else matcher(redirect_path, redirect_scope)
                     )
-                    if match is not Match.NONE:
+                    if match is not _NONE:
                         redirect_url = URL(scope=redirect_scope)
                         await RedirectResponse(url=str(redirect_url))(scope, receive, send)
                         return
