@@ -223,6 +223,59 @@ def run_wire(scenarios: list[str], seconds: float, rounds: int, connections: int
     return results
 
 
+# Requests per instruction-count run: the heavy scenarios need fewer to be measured precisely.
+ICOUNT_REQUESTS = {"upload_1mib": 40, "form10": 500, "streaming": 300, "basehttp": 300}
+
+
+def _callgrind_instructions(impl: str, name: str, n: int) -> int:
+    out = subprocess.run(
+        [
+            "valgrind",
+            "--tool=callgrind",
+            "--callgrind-out-file=/dev/null",
+            str(venv_python(impl)),
+            str(WORKER),
+            "count",
+            name,
+            str(n),
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=str(HERE),
+    )
+    for line in out.stderr.splitlines():
+        if "Collected :" in line:
+            return int(line.split()[-1])
+    raise SystemExit(f"no instruction count from valgrind:\n{out.stderr[-2000:]}")
+
+
+def _icount_one(job: tuple[str, str, int]) -> tuple[str, str, float]:
+    impl, name, n = job
+    # Two runs, 1 and n+1 requests: the difference is n requests' worth, without start-up and imports.
+    base = _callgrind_instructions(impl, name, 1)
+    full = _callgrind_instructions(impl, name, n + 1)
+    return impl, name, (full - base) / n
+
+
+def run_icount(scenarios: list[str], jobs: int) -> dict[str, dict[str, float]]:
+    """Instructions per request (valgrind/callgrind): deterministic, unaffected by other load on the machine."""
+    if shutil.which("valgrind") is None:
+        log("[icount] valgrind not found (apt-get install -y valgrind); skipping")
+        return {}
+    from concurrent.futures import ThreadPoolExecutor
+
+    work = [(impl, name, ICOUNT_REQUESTS.get(name, 2000)) for name in scenarios for impl in IMPLS]
+    results: dict[str, dict[str, float]] = {name: {} for name in scenarios}
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        for impl, name, per_request in pool.map(_icount_one, work):
+            results[name][impl] = per_request
+    for name, r in results.items():
+        ratio = r["reference"] / r["ours"]
+        log(f"[icount] {name:14s} ref {r['reference']:>10.0f}  ours {r['ours']:>10.0f}  x{ratio:.2f}")
+    return results
+
+
 def run_import(n: int) -> dict[str, float]:
     best = {impl: float("inf") for impl in IMPLS}
     for r in range(n):
@@ -246,7 +299,9 @@ def fmt_rate(x: float) -> str:
     return f"{x:,.0f}"
 
 
-def report(args: argparse.Namespace, units: dict[str, str], inproc: dict, wire: dict, imp: dict, mem: dict) -> str:
+def report(
+    args: argparse.Namespace, units: dict[str, str], inproc: dict, icount: dict, wire: dict, imp: dict, mem: dict
+) -> str:
     lines: list[str] = []
     add = lines.append
     add(f"Command: `{' '.join(['python3', 'benchmarks/run.py', *sys.argv[1:]])}`  ")
@@ -277,6 +332,25 @@ def report(args: argparse.Namespace, units: dict[str, str], inproc: dict, wire: 
                 f"Route-count flatness, rate with 200 routes / rate with 20 routes: ours {flat:.2f}, "
                 f"reference {ref_flat:.2f} (target: ours ≥ 0.90 — {'yes' if flat >= 0.9 else '**NO**'})."
             )
+        add("")
+    if icount:
+        add("### Instructions per request (valgrind --tool=callgrind, in-process, same loop as above)")
+        add("")
+        add("Deterministic: counts CPU instructions, so other load on the machine cannot skew it. Ratio is")
+        add("reference / ours, i.e. how many times less work ours does per request.")
+        add("")
+        add("| scenario | reference | ours | ref / ours | target | met |")
+        add("|---|---:|---:|---:|---:|:---:|")
+        for name, r in icount.items():
+            ratio = r["reference"] / r["ours"]
+            target = TARGETS.get(name)
+            met = "" if target is None else ("yes" if ratio >= target else "**NO**")
+            tgt = "" if target is None else f"≥ {target:g}{X}"
+            add(f"| {name} | {r['reference']:,.0f} | {r['ours']:,.0f} | {ratio:.2f}{X} | {tgt} | {met} |")
+        if "params_20" in icount and "params_200" in icount:
+            flat = icount["params_20"]["ours"] / icount["params_200"]["ours"]
+            add("")
+            add(f"Flatness by instructions, 20 routes / 200 routes: ours {flat:.2f} (1.00 = no extra work per route).")
         add("")
     if wire:
         add(
@@ -339,6 +413,8 @@ def main() -> None:
     p.add_argument("--import-runs", type=int, default=15)
     p.add_argument("--memory-requests", type=int, default=10000)
     p.add_argument("--no-extras", action="store_true", help="skip import-time and memory")
+    p.add_argument("--icount", action="store_true", help="also count instructions per request with valgrind")
+    p.add_argument("--jobs", type=int, default=2, help="parallel valgrind runs for --icount")
     p.add_argument("--quick", action="store_true", help="short runs (0.5 s, 2 rounds, 2 s over the wire)")
     p.add_argument("--out", help="also write the markdown report to this file")
     p.add_argument("--profile", metavar="SCENARIO", help="cProfile ours (or --impl) on one scenario and exit")
@@ -370,6 +446,7 @@ def main() -> None:
         scenarios = wanted
 
     inproc = {} if args.no_inproc else run_inproc(scenarios, args.seconds, args.rounds)
+    icount = run_icount(scenarios, args.jobs) if args.icount else {}
     wire_scen = [s for s in WIRE_SCENARIOS if s in scenarios]
     wire = (
         {}
@@ -379,7 +456,7 @@ def main() -> None:
     imp = {} if args.no_extras else run_import(args.import_runs)
     mem = {} if args.no_extras else run_memory(args.memory_requests)
 
-    text = report(args, units, inproc, wire, imp, mem)
+    text = report(args, units, inproc, icount, wire, imp, mem)
     print(text)
     if args.out:
         Path(args.out).write_text(text + "\n")

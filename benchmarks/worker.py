@@ -7,6 +7,7 @@ Commands (argv[1]):
   serve <scenario|bare> <port> run the app under uvicorn (httptools) on 127.0.0.1
   import                       time `import starlette.applications` (this process must be fresh)
   memory <n>                   import, build the hello app, serve n requests in-process, print ru_maxrss
+  count <scenario> <n>         serve n requests in-process and exit (for instruction counting under valgrind)
   profile <scenario> <seconds> [sort]  cProfile the in-process loop and print the top functions
 """
 
@@ -192,6 +193,18 @@ def profile(name: str, seconds: float, sort: str) -> None:
     pstats.Stats(prof).sort_stats(sort).print_stats(45)
 
 
+def count(name: str, n: int) -> None:
+    """Serve n requests (after one warm-up request) and nothing else: run under valgrind by run.py --icount."""
+    app, _spec, scope, ch = setup(name)
+
+    async def go() -> None:
+        for _ in range(n):
+            ch.i = 0
+            await app(scope.copy(), ch.receive, _noop_send)
+
+    asyncio.run(go())
+
+
 def memory(n: int) -> dict[str, typing.Any]:
     import resource
 
@@ -233,6 +246,8 @@ def main() -> None:
         print(json.dumps(asyncio.run(inproc(sys.argv[2], float(sys.argv[3])))))
     elif cmd == "profile":
         profile(sys.argv[2], float(sys.argv[3]), sys.argv[4] if len(sys.argv) > 4 else "tottime")
+    elif cmd == "count":
+        count(sys.argv[2], int(sys.argv[3]))
     elif cmd == "memory":
         print(json.dumps(memory(int(sys.argv[2]))))
     elif cmd == "serve":
