@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from typing import Any, Callable
 
 import anyio
@@ -330,3 +331,52 @@ def test_websocket_connect_to_http_url(test_client_factory: TestClientFactory) -
 
     with pytest.raises(RuntimeError, match="Expected WebSocket upgrade"):
         test_client_factory(app).websocket_connect("http://testserver/")
+
+
+def test_send_from_another_sessions_event_loop(test_client_factory: TestClientFactory) -> None:
+    """Sessions of a client not used as a context manager run on separate portals; an application that sends to
+    another connection (a chat broadcast) sends from a foreign event loop, and the waiting client must get it."""
+    sends: dict[str, Send] = {}
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        await accept(receive, send)
+        sends[scope["path"]] = send
+        message = await receive()
+        if scope["path"] == "/b":
+            await anyio.sleep(0.05)  # let the reader block in session a's receive first
+            await sends["/a"]({"type": "websocket.send", "text": message["text"]})
+            await receive()
+
+    client = test_client_factory(app)
+    received: list[str] = []
+    with client.websocket_connect("/a") as session_a, client.websocket_connect("/b") as session_b:
+        assert session_a.portal is not session_b.portal
+        reader = threading.Thread(target=lambda: received.append(session_a.receive_text()))
+        reader.start()
+        session_b.send_text("broadcast")
+        reader.join(timeout=5)
+        assert received == ["broadcast"]
+
+
+def test_send_to_a_session_whose_client_left(test_client_factory: TestClientFactory) -> None:
+    sends: list[Send] = []
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        await accept(receive, send)
+        if scope["path"] == "/gone":
+            sends.append(send)
+            await receive()
+            return
+        await receive()
+        try:
+            await sends[0]({"type": "websocket.send", "text": "late"})
+        except anyio.BrokenResourceError:
+            await send({"type": "websocket.send", "text": "the other client left"})
+        await receive()
+
+    client = test_client_factory(app)
+    with client.websocket_connect("/gone"):
+        pass
+    with client.websocket_connect("/") as session:
+        session.send_text("go")
+        assert session.receive_text() == "the other client left"

@@ -12,6 +12,7 @@ import functools
 import inspect
 import json
 import math
+import queue
 import warnings
 from collections.abc import Awaitable, Generator, Iterable, Iterator, MutableMapping, Sequence
 from concurrent.futures import Future
@@ -106,6 +107,9 @@ class WebSocketTestSession:
         self.accepted_subprotocol: Optional[str] = None
         self.portal_factory = portal_factory
         self.extra_headers: Optional[list[tuple[bytes, bytes]]] = None
+        # What the application sent, then None once it has returned.
+        self._messages: queue.SimpleQueue[Optional[Message]] = queue.SimpleQueue()
+        self._client_closed = False
 
     def __enter__(self) -> WebSocketTestSession:
         with contextlib.ExitStack() as stack:
@@ -130,20 +134,27 @@ class WebSocketTestSession:
 
     async def _run(self, *, task_status: anyio.abc.TaskStatus[anyio.CancelScope]) -> None:
         """Run the application on the portal's event loop until it returns or the session ends."""
-        # Messages from the application to the client, and from the client to the application.
-        self._send_tx, self._send_rx = anyio.create_memory_object_stream[Message](math.inf)
+        # Messages from the client to the application go through a stream on the portal's loop; messages from the
+        # application to the client through a thread-safe queue, since other event loops may send on this session
+        # too (an application that broadcasts to every connection of a client not used as a context manager runs
+        # each connection on its own portal).
         self._receive_tx, self._receive_rx = anyio.create_memory_object_stream[Message](math.inf)
         with anyio.CancelScope() as cancel_scope:
             task_status.started(cancel_scope)
             try:
-                await self.app(self.scope, self._receive_rx.receive, self._send_tx.send)
+                await self.app(self.scope, self._receive_rx.receive, self._asgi_send)
             finally:
                 # The client sees the end of the stream once it has read what the application sent.
-                self._send_tx.close()
+                self._messages.put(None)
                 self._receive_rx.close()
 
+    async def _asgi_send(self, message: Message) -> None:
+        if self._client_closed:
+            raise anyio.BrokenResourceError
+        self._messages.put(message)
+
     def _close_streams(self) -> None:
-        self._send_rx.close()
+        self._client_closed = True
         self._receive_tx.close()
 
     def _raise_on_close(self, message: Message) -> None:
@@ -187,12 +198,13 @@ class WebSocketTestSession:
         self.send({"type": "websocket.disconnect", "code": code, "reason": reason})
 
     def receive(self) -> Message:
-        try:
-            return self.portal.call(self._send_rx.receive)
-        except anyio.EndOfStream:
+        message = self._messages.get()
+        if message is None:
             # The application is done: re-raise its exception if it failed, otherwise the connection is closed.
+            self._messages.put(None)
             self._future.result()
             return {"type": "websocket.close", "code": 1000, "reason": ""}
+        return message
 
     def receive_text(self) -> str:
         message = self.receive()
