@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import inspect
 import sys
 from collections.abc import Awaitable, Generator
 from contextlib import AbstractAsyncContextManager, contextmanager
@@ -37,6 +36,8 @@ def is_async_callable(obj: Any) -> TypeGuard[AwaitableCallable[Any]]: ...
 
 def is_async_callable(obj: Any) -> Any:
     """True for ``async def`` functions, partials of them, and objects whose ``__call__`` is ``async def``."""
+    import inspect  # deferred (it pulls in ast, dis, tokenize...): only needed when apps are put together
+
     while isinstance(obj, functools.partial):
         obj = obj.func
     return inspect.iscoroutinefunction(obj) or (callable(obj) and inspect.iscoroutinefunction(obj.__call__))

@@ -8,9 +8,6 @@ import warnings
 from collections.abc import AsyncIterator, Iterable, Iterator
 from typing import Any, Callable, TypeVar
 
-import anyio
-import anyio.to_thread
-
 if sys.version_info >= (3, 10):  # pragma: no cover
     from typing import ParamSpec
 else:  # pragma: no cover
@@ -32,6 +29,8 @@ async def run_until_first_complete(*args: tuple[Callable, dict]) -> None:  # typ
         DeprecationWarning,
         stacklevel=2,
     )
+    import anyio
+
     async with anyio.create_task_group() as task_group:
 
         async def run(func: Callable[[], Any]) -> None:
@@ -44,6 +43,8 @@ async def run_until_first_complete(*args: tuple[Callable, dict]) -> None:  # typ
 
 async def run_in_threadpool(func: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
     """Call the blocking ``func(*args, **kwargs)`` in a worker thread and return its result."""
+    import anyio.to_thread  # deferred: the thread pool is only loaded by apps that use it
+
     if kwargs:
         # anyio's run_sync takes positional arguments only.
         return await anyio.to_thread.run_sync(functools.partial(func, *args, **kwargs))
@@ -63,6 +64,8 @@ def _next(iterator: Iterator[T]) -> T:
 
 async def iterate_in_threadpool(iterator: Iterable[T]) -> AsyncIterator[T]:
     """Iterate a blocking (sync) iterable, fetching each item in a worker thread."""
+    import anyio.to_thread
+
     as_iterator = iter(iterator)
     while True:
         try:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import ipaddress
 import re
 from collections.abc import ItemsView, Iterable, Iterator, KeysView, Mapping, MutableMapping, Sequence, ValuesView
 from shlex import shlex
@@ -62,6 +61,8 @@ def _is_valid_host(host: str) -> bool:
         return False
     ipv6 = match.group("ipv6")
     if ipv6 is not None:
+        import ipaddress  # deferred: only bracketed IPv6 hosts need it
+
         try:
             ipaddress.IPv6Address(ipv6)
         except ValueError:

@@ -7,12 +7,9 @@ import re
 from collections.abc import AsyncGenerator, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, NoReturn, cast
 
-import anyio
-
 from starlette_core._utils import AwaitableOrContextManager, AwaitableOrContextManagerWrapper
 from starlette_core.datastructures import URL, Address, FormData, Headers, QueryParams, State
 from starlette_core.exceptions import HTTPException
-from starlette_core.formparsers import FormParser, MultiPartException, MultiPartParser, _load_multipart
 from starlette_core.types import Message, Receive, Scope, Send
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -296,6 +293,9 @@ class Request(HTTPConnection):
         max_part_size: int = 1024 * 1024,
     ) -> FormData:
         if self._form is None:
+            # Deferred: the parsers (and python-multipart) load with the first form.
+            from starlette_core.formparsers import FormParser, MultiPartException, MultiPartParser, _load_multipart
+
             multipart = _load_multipart()
             content_type, _ = multipart.parse_options_header(self.headers.get("content-type"))
             parser: MultiPartParser | FormParser
@@ -345,6 +345,8 @@ class Request(HTTPConnection):
         if not self._is_disconnected:
             message: Message = {}
             # Look at a message only if one is ready right now: the receive runs in an already-cancelled scope.
+            import anyio  # deferred: most apps never ask
+
             with anyio.CancelScope() as scope:
                 scope.cancel()
                 message = await self._receive()

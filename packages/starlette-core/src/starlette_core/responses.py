@@ -17,8 +17,6 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any, AsyncIterable, Callable, Iterable, Literal, Union
 from urllib.parse import quote
 
-import anyio
-
 from starlette_core._utils import collapse_excgroups
 from starlette_core.concurrency import iterate_in_threadpool
 from starlette_core.datastructures import URL, MutableHeaders
@@ -315,6 +313,8 @@ class StreamingResponse(Response):
                 raise ClientDisconnect() from None
         else:
             # Older servers: stop streaming as soon as the client goes away.
+            import anyio  # deferred: loaded by the first response that needs it
+
             with collapse_excgroups():
                 async with anyio.create_task_group() as task_group:
                     task_group.start_soon(self._stream_then_cancel, send, task_group)
@@ -495,6 +495,8 @@ class FileResponse(Response):
             await send({"type": "http.response.pathsend", "path": str(self.path)})
         else:
             chunk_size = self.chunk_size
+            import anyio
+
             async with await anyio.open_file(self.path, mode="rb") as file:
                 more_body = True
                 while more_body:
@@ -517,6 +519,8 @@ class FileResponse(Response):
             await send({"type": _HTTP_BODY, "body": b"", "more_body": False})
             return
         chunk_size = self.chunk_size
+        import anyio
+
         async with await anyio.open_file(self.path, mode="rb") as file:
             await file.seek(start)
             more_body = True
@@ -546,6 +550,8 @@ class FileResponse(Response):
             await send({"type": _HTTP_BODY, "body": b"", "more_body": False})
             return
         chunk_size = self.chunk_size
+        import anyio
+
         async with await anyio.open_file(self.path, mode="rb") as file:
             for start, end in ranges:
                 await send({"type": _HTTP_BODY, "body": part_header(start, end), "more_body": True})

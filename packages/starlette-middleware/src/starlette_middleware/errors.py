@@ -7,9 +7,8 @@ client accepts HTML, plain text otherwise.  Without it, the ``handler`` (sync or
 
 from __future__ import annotations
 
-import html
-import inspect
 import traceback
+from typing import TYPE_CHECKING
 
 from starlette_core._exception_handler import _tracking
 from starlette_core._utils import is_async_callable
@@ -17,6 +16,17 @@ from starlette_core.concurrency import run_in_threadpool
 from starlette_core.requests import Request
 from starlette_core.responses import HTMLResponse, PlainTextResponse, Response
 from starlette_core.types import ASGIApp, ExceptionHandler, Receive, Scope, Send
+
+if TYPE_CHECKING:
+    import inspect
+
+
+def _escape(text: str) -> str:
+    """``html.escape`` (imported on first use: only the debug page needs it)."""
+    from html import escape
+
+    return escape(text)
+
 
 __all__ = ["CENTER_LINE", "FRAME_TEMPLATE", "JS", "LINE", "STYLES", "TEMPLATE", "ServerErrorMiddleware"]
 
@@ -194,7 +204,7 @@ class ServerErrorMiddleware:
     def format_line(self, index: int, line: str, frame_lineno: int, frame_index: int) -> str:
         values = {
             # Source lines may contain "<" and ">"; spaces are kept visible in the nowrap paragraph.
-            "line": html.escape(line).replace(" ", "&nbsp;"),
+            "line": _escape(line).replace(" ", "&nbsp;"),
             "lineno": (frame_lineno - frame_index) + index,
         }
         if index == frame_index:
@@ -209,9 +219,9 @@ class ServerErrorMiddleware:
         )
         return FRAME_TEMPLATE.format(
             # File and function names can contain "<" and ">" too (e.g. "<stdin>", "<lambda>").
-            frame_filename=html.escape(frame.filename),
+            frame_filename=_escape(frame.filename),
             frame_lineno=frame.lineno,
-            frame_name=html.escape(frame.function),
+            frame_name=_escape(frame.function),
             code_context=code_context,
             collapsed="collapsed" if is_collapsed else "",
             collapse_button="+" if is_collapsed else "&#8210;",
@@ -222,6 +232,8 @@ class ServerErrorMiddleware:
         exc_html = ""
         if exc.__traceback__ is not None:
             # Innermost frame first, expanded; the others collapsed.
+            import inspect  # deferred with html: only the debug page needs them
+
             frames = inspect.getinnerframes(exc.__traceback__, limit)
             is_collapsed = False
             for frame in reversed(frames):
@@ -232,7 +244,7 @@ class ServerErrorMiddleware:
             message = str(exc)
         except Exception:  # an exception whose __str__ fails must not break the error page
             message = "<exception str() failed>"
-        error = f"{html.escape(type(exc).__name__)}: {html.escape(message)}"
+        error = f"{_escape(type(exc).__name__)}: {_escape(message)}"
         return TEMPLATE.format(styles=STYLES, js=JS, error=error, exc_html=exc_html)
 
     def generate_plain_text(self, exc: Exception) -> str:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import math
-import uuid
-from typing import Any, ClassVar, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
+
+if TYPE_CHECKING:
+    import uuid
 
 T = TypeVar("T")
 
@@ -70,10 +72,12 @@ class FloatConvertor(Convertor[float]):
         return f"{number:0.20f}".rstrip("0").rstrip(".")
 
 
-class UUIDConvertor(Convertor[uuid.UUID]):
+class UUIDConvertor(Convertor["uuid.UUID"]):
     regex = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
 
     def convert(self, value: str) -> uuid.UUID:
+        import uuid  # deferred: it pulls in platform; only uuid routes need it
+
         return uuid.UUID(value)
 
     def to_string(self, value: uuid.UUID) -> str:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import inspect
 import re
 import traceback
 import types
@@ -62,6 +61,8 @@ def iscoroutinefunction_or_partial(obj: Any) -> bool:
         DeprecationWarning,
         stacklevel=2,
     )
+    import inspect
+
     while isinstance(obj, functools.partial):
         obj = obj.func
     return inspect.iscoroutinefunction(obj)
@@ -301,7 +302,7 @@ class Route(_BodyLimited, BaseRoute):
         self.include_in_schema = include_in_schema
 
         handler = _unwrap_partial(endpoint)
-        if inspect.isfunction(handler) or inspect.ismethod(handler):
+        if isinstance(handler, (types.FunctionType, types.MethodType)):  # inspect.isfunction / ismethod
             # A function or method endpoint: called with the request, returns a response.
             self.app = request_response(endpoint)
             if methods is None:
@@ -393,7 +394,7 @@ class WebSocketRoute(BaseRoute):
         self.name = get_name(endpoint) if name is None else name
 
         handler = _unwrap_partial(endpoint)
-        if inspect.isfunction(handler) or inspect.ismethod(handler):
+        if isinstance(handler, (types.FunctionType, types.MethodType)):  # inspect.isfunction / ismethod
             # A function or method endpoint: called with the websocket.
             self.app = websocket_session(endpoint)
         else:
@@ -815,6 +816,8 @@ class Router(_BodyLimited):
                     "ignored.",
                     stacklevel=2,
                 )
+
+        import inspect  # deferred (it pulls in ast, dis, tokenize...): routers are built once
 
         if lifespan is None:
             self.lifespan_context: Lifespan[Any] = _DefaultLifespan(self)
