@@ -161,10 +161,17 @@ def wait_port(port: int, proc: subprocess.Popen, timeout: float = 20) -> None:
     raise SystemExit("server did not start")
 
 
-def wrk(url: str, seconds: float, connections: int) -> tuple[float, int]:
+# Request headers the over-the-wire scenarios need (the same ones the in-process requests carry).
+WIRE_HEADERS = {
+    "middleware4": ["Host: example.com", "Origin: https://app.example.org", "Accept-Encoding: gzip, deflate"],
+}
+
+
+def wrk(url: str, seconds: float, connections: int, headers: list[str] = ()) -> tuple[float, int]:  # type: ignore[assignment]
     """Requests per second and the number of requests completed."""
+    extra = [arg for header in headers for arg in ("-H", header)]
     out = subprocess.run(
-        ["wrk", "-t1", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--latency", url],
+        ["wrk", "-t1", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--latency", *extra, url],
         check=True,
         capture_output=True,
         text=True,
@@ -177,7 +184,7 @@ def wrk(url: str, seconds: float, connections: int) -> tuple[float, int]:
         elif " requests in " in line:
             total = int(line.split()[0])
         if "Non-2xx" in line or "Socket errors" in line:
-            log(f"[warn] wrk: {line.strip()}")
+            raise SystemExit(f"wrk {url}: {line.strip()} (the benchmark app must answer 2xx)")
     if rate is None or not total:
         raise SystemExit(f"could not parse wrk output:\n{out}")
     return rate, total
@@ -211,9 +218,10 @@ def run_wire_one(impl: str, name: str, seconds: float, connections: int) -> tupl
             "bare": "/",
         }[name]
         url = f"http://127.0.0.1:{port}{path}"
-        wrk(url, 1, connections)  # warm-up
+        headers = WIRE_HEADERS.get(name, [])
+        wrk(url, 1, connections, headers)  # warm-up
         cpu_before = cpu_seconds(proc.pid)
-        rate, total = wrk(url, seconds, connections)
+        rate, total = wrk(url, seconds, connections, headers)
         cpu = cpu_seconds(proc.pid) - cpu_before
         return rate, cpu / total * 1e6
     finally:
