@@ -56,6 +56,12 @@ def test_dispatch_function_argument(test_client_factory: TestClientFactory) -> N
     assert client.get("/some/where").headers["x-path"] == "/some/where"
 
 
+def test_without_a_dispatch_the_request_fails_loudly(test_client_factory: TestClientFactory) -> None:
+    client = test_client_factory(BaseHTTPMiddleware(hello_app))
+    with pytest.raises(NotImplementedError):
+        client.get("/")
+
+
 def test_dispatch_can_answer_without_calling_the_app(test_client_factory: TestClientFactory) -> None:
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
         raise AssertionError("the app must not run")  # pragma: no cover

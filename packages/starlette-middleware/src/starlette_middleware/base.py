@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 from collections import deque
 from collections.abc import AsyncGenerator, AsyncIterable, Awaitable, Mapping, MutableMapping
-from typing import Any, Callable, Optional, Union
+from typing import Any, Callable, Optional, Protocol, Union
 
 import anyio
 from anyio.abc import TaskGroup
@@ -226,7 +226,7 @@ class _Exchange:
                 return
 
 
-class _Pipe:
+class _Pipe(Protocol):
     """The app's response messages on their way to dispatch, one at a time.
 
     ``send`` (the app's) returns once dispatch has dealt with the message: when dispatch asks for the next one,
@@ -234,21 +234,13 @@ class _Pipe:
     ``anyio.EndOfStream`` once the app has finished (``finish``) and everything it sent has been received.
     """
 
-    async def send(self, message: Message) -> None:
-        raise NotImplementedError()  # pragma: no cover
+    async def send(self, message: Message) -> None: ...
 
-    async def receive(self) -> Message:
-        raise NotImplementedError()  # pragma: no cover
+    async def receive(self) -> Message: ...
 
-    def finish(self) -> None:
-        raise NotImplementedError()  # pragma: no cover
+    def finish(self) -> None: ...
 
-    def close(self) -> None:
-        raise NotImplementedError()  # pragma: no cover
-
-    def dispose(self) -> None:
-        """Release everything (once the app's task has ended, or was never started)."""
-        raise NotImplementedError()  # pragma: no cover
+    def close(self) -> None: ...
 
 
 # Messages the app hands over without waiting for dispatch (all of them come before the body).
@@ -342,6 +334,7 @@ class _StreamPipe(_Pipe):
         self._recv_stream.close()
 
     def dispose(self) -> None:
+        """Release both ends (once the app's task has ended, or was never started)."""
         self._recv_stream.close()
         self._send_stream.close()
 
@@ -383,6 +376,7 @@ class BaseHTTPMiddleware:
                         await self._respond(exchange, scope, send)
             finally:
                 for pipe in exchange.pipes:
+                    assert isinstance(pipe, _StreamPipe)  # the only kind outside asyncio
                     pipe.dispose()
         if exchange.app_exc is not None and not exchange.app_exc_raised:
             raise exchange.app_exc
@@ -395,7 +389,7 @@ class BaseHTTPMiddleware:
         exchange.close_pipes()
 
     async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
-        raise NotImplementedError()  # pragma: no cover
+        raise NotImplementedError()
 
 
 class _StreamingResponse(Response):
