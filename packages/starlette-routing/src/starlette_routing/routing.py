@@ -284,7 +284,50 @@ def _method_not_allowed(methods: Collection[str], scope: Scope) -> Response:
     return PlainTextResponse("Method Not Allowed", status_code=405, headers=headers)
 
 
-class Route(_BodyLimited, BaseRoute):
+class _EndpointRoute(BaseRoute):
+    """What Route and WebSocketRoute share: a compiled path, matching against it, and building URLs from it."""
+
+    _scope_type: str  # the scope type this route answers, also the protocol of the URLs it builds
+    path: str
+    endpoint: Callable[..., Any]
+    name: str
+    path_regex: re.Pattern[str]
+    path_format: str
+    param_convertors: dict[str, Convertor[Any]]
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        if scope["type"] == self._scope_type:
+            return self._match_dynamic(get_route_path(scope), scope)
+        return _NONE, {}
+
+    def _match_dynamic(self, route_path: str, scope: Scope) -> tuple[Match, Scope]:
+        found = self.path_regex.match(route_path)
+        if found is None:
+            return _NONE, {}
+        path_params = _convert_params(found.groupdict(), self.param_convertors, scope)
+        if path_params is None:
+            return _NONE, {}
+        return self._result(path_params, scope)
+
+    def _match_static(self, route_path: str, scope: Scope) -> tuple[Match, Scope]:
+        # Only called when the router's index found route_path == self.path.
+        inherited = scope.get("path_params")
+        return self._result(dict(inherited) if inherited else {}, scope)
+
+    def _result(self, path_params: dict[str, Any], scope: Scope) -> tuple[Match, Scope]:
+        return _FULL, {"endpoint": self.endpoint, "path_params": path_params}
+
+    def url_path_for(self, name: str, /, **path_params: Any) -> URLPath:
+        if name != self.name or set(path_params) != set(self.param_convertors):
+            raise NoMatchFound(name, path_params)
+        path, remaining = replace_params(self.path_format, self.param_convertors, path_params)
+        assert not remaining
+        return URLPath(path=path, protocol=self._scope_type)
+
+
+class Route(_BodyLimited, _EndpointRoute):
+    _scope_type = "http"
+
     def __init__(
         self,
         path: str,
@@ -321,38 +364,12 @@ class Route(_BodyLimited, BaseRoute):
 
         self.path_regex, self.path_format, self.param_convertors = compile_path(path)
 
-    def matches(self, scope: Scope) -> tuple[Match, Scope]:
-        if scope["type"] == "http":
-            return self._match_dynamic(get_route_path(scope), scope)
-        return _NONE, {}
-
-    def _match_dynamic(self, route_path: str, scope: Scope) -> tuple[Match, Scope]:
-        found = self.path_regex.match(route_path)
-        if found is None:
-            return _NONE, {}
-        path_params = _convert_params(found.groupdict(), self.param_convertors, scope)
-        if path_params is None:
-            return _NONE, {}
-        return self._result(path_params, scope)
-
-    def _match_static(self, route_path: str, scope: Scope) -> tuple[Match, Scope]:
-        # Only called when the router's index found route_path == self.path.
-        inherited = scope.get("path_params")
-        return self._result(dict(inherited) if inherited else {}, scope)
-
     def _result(self, path_params: dict[str, Any], scope: Scope) -> tuple[Match, Scope]:
         child_scope = {"endpoint": self.endpoint, "path_params": path_params}
         methods = self.methods
         if methods and scope["method"] not in methods:
             return _PARTIAL, child_scope
         return _FULL, child_scope
-
-    def url_path_for(self, name: str, /, **path_params: Any) -> URLPath:
-        if name != self.name or set(path_params) != set(self.param_convertors):
-            raise NoMatchFound(name, path_params)
-        path, remaining = replace_params(self.path_format, self.param_convertors, path_params)
-        assert not remaining
-        return URLPath(path=path, protocol="http")
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         methods = self.methods
@@ -379,7 +396,9 @@ class Route(_BodyLimited, BaseRoute):
         return f"{self.__class__.__name__}(path={self.path!r}, name={self.name!r}, methods={methods!r})"
 
 
-class WebSocketRoute(BaseRoute):
+class WebSocketRoute(_EndpointRoute):
+    _scope_type = "websocket"
+
     def __init__(
         self,
         path: str,
@@ -403,31 +422,6 @@ class WebSocketRoute(BaseRoute):
         self.app = _wrap_middleware(self.app, middleware)
 
         self.path_regex, self.path_format, self.param_convertors = compile_path(path)
-
-    def matches(self, scope: Scope) -> tuple[Match, Scope]:
-        if scope["type"] == "websocket":
-            return self._match_dynamic(get_route_path(scope), scope)
-        return _NONE, {}
-
-    def _match_dynamic(self, route_path: str, scope: Scope) -> tuple[Match, Scope]:
-        found = self.path_regex.match(route_path)
-        if found is None:
-            return _NONE, {}
-        path_params = _convert_params(found.groupdict(), self.param_convertors, scope)
-        if path_params is None:
-            return _NONE, {}
-        return _FULL, {"endpoint": self.endpoint, "path_params": path_params}
-
-    def _match_static(self, route_path: str, scope: Scope) -> tuple[Match, Scope]:
-        inherited = scope.get("path_params")
-        return _FULL, {"endpoint": self.endpoint, "path_params": dict(inherited) if inherited else {}}
-
-    def url_path_for(self, name: str, /, **path_params: Any) -> URLPath:
-        if name != self.name or set(path_params) != set(self.param_convertors):
-            raise NoMatchFound(name, path_params)
-        path, remaining = replace_params(self.path_format, self.param_convertors, path_params)
-        assert not remaining
-        return URLPath(path=path, protocol="websocket")
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         await self.app(scope, receive, send)
