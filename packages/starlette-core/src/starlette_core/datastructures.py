@@ -38,6 +38,7 @@ _T = TypeVar("_T")
 _KeyType = TypeVar("_KeyType")
 # The value type of an immutable mapping may be covariant.
 _CovariantValueType = TypeVar("_CovariantValueType", covariant=True)
+_MultiDictT = TypeVar("_MultiDictT", bound="ImmutableMultiDict[Any, Any]")
 
 _DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443}
 _SECURE_SCHEMES = frozenset(("https", "wss"))
@@ -334,6 +335,14 @@ class ImmutableMultiDict(Mapping[_KeyType, _CovariantValueType]):
 
         self._dict = dict(items)
         self._list = items
+
+    @classmethod
+    def _from_list(cls: type[_MultiDictT], items: list[tuple[Any, Any]]) -> _MultiDictT:
+        """An instance holding ``items`` (taken over, not copied), without ``__init__``'s argument handling."""
+        new = cls.__new__(cls)
+        new._dict = dict(items)
+        new._list = items
+        return new
 
     def getlist(self, key: Any) -> list[_CovariantValueType]:
         return [item_value for item_key, item_value in self._list if item_key == key]

@@ -1,15 +1,16 @@
 """Streaming parsers for ``application/x-www-form-urlencoded`` and ``multipart/form-data`` bodies.
 
-Both parsers run on top of python-multipart, which is imported the first time a form is parsed (never at import
-time).  Every limit (number of fields, number of files, size of a non-file part) is checked while the body is
-being parsed, so an over-limit or malformed body stops the parser before the rest of the body is read, and every
-temporary file created so far is closed.
+Both parsers need python-multipart, which is imported the first time a form is parsed (never at import time).
+Multipart bodies are parsed by it; urlencoded bodies are split here (python-multipart's event-driven parser only
+runs for a ``FormParser`` subclass that overrides its ``on_field_*`` events).  Every limit (number of fields, number
+of files, size of a non-file part) is checked while the body is being parsed, so an over-limit or malformed body
+stops the parser before the rest of the body is read, and every temporary file created so far is closed.
 """
 
 from __future__ import annotations
 
 import codecs
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import TYPE_CHECKING, Any, Callable, NamedTuple, Union
@@ -105,6 +106,66 @@ async def _abandon(stream: AsyncGenerator[bytes, None]) -> None:
         await aclose()
 
 
+def _unquote(data: bytes) -> bytes:
+    """``unquote_to_bytes(data)``, done in C by ``escape_decode`` when every ``%`` starts a valid escape.
+
+    Backslashes are doubled first and every ``%`` becomes a backslash-x escape, so ``escape_decode`` only ever sees
+    escaped backslashes and hex escapes; a ``%`` not followed by two hex digits makes it fail, and
+    ``unquote_to_bytes`` (which keeps such a ``%`` as it is) takes over.
+    """
+    try:
+        return codecs.escape_decode(data.replace(b"\\", b"\\\\").replace(b"%", b"\\x"))[0]
+    except ValueError:
+        return unquote_to_bytes(data)
+
+
+# Stand-ins for the escapes "%26" ("&") and "%3D" ("="), so that they survive the split of a decoded body into
+# fields: private-use characters, written in UTF-8.
+_AMPERSAND = "\ue026"
+_EQUALS = "\ue03d"
+_AMPERSAND_UTF8 = _AMPERSAND.encode()
+_EQUALS_UTF8 = _EQUALS.encode()
+
+
+def _decode_utf8_fields(joined: bytes) -> list[tuple[str, str | UploadFile]] | None:
+    """The decoded (name, value) pairs of UTF-8 fields joined by ``&``, in a few passes over the whole body.
+
+    The same result as decoding field by field (``+`` is a space, ``%``-escapes are unquoted, the bytes decoded as
+    UTF-8 with replacement characters): separators are ASCII, and a UTF-8 decoder never lets an invalid sequence
+    run into an ASCII character or a complete one.  The escapes of ``&`` and ``=`` are decoded to stand-ins first,
+    so that only the separators split the text.  None (decode field by field) when a ``%`` does not start a valid
+    escape, or when the text holds a stand-in character of its own.
+    """
+    data = joined.replace(b"+", b" ")
+    ampersands = equals = 0
+    if b"%" in data:
+        ampersands = data.count(b"%26")
+        if ampersands:
+            data = data.replace(b"%26", _AMPERSAND_UTF8)
+        if b"%3" in data:
+            equals = data.count(b"%3D") + data.count(b"%3d")
+            if equals:
+                data = data.replace(b"%3D", _EQUALS_UTF8).replace(b"%3d", _EQUALS_UTF8)
+        if b"%" in data:
+            try:
+                data = codecs.escape_decode(data.replace(b"\\", b"\\\\").replace(b"%", b"\\x"))[0]
+            except ValueError:
+                return None
+    text = data.decode("utf-8", "replace")
+    if ampersands or equals:
+        if text.count(_AMPERSAND) != ampersands or text.count(_EQUALS) != equals:
+            return None
+        return [
+            (
+                name.replace(_AMPERSAND, "&").replace(_EQUALS, "="),
+                value.replace(_AMPERSAND, "&").replace(_EQUALS, "="),
+            )
+            for field in text.split("&")
+            for name, _, value in (field.partition("="),)
+        ]
+    return [(name, value) for field in text.split("&") for name, _, value in (field.partition("="),)]
+
+
 def _unquote_plus(src: bytes | bytearray, codec: str) -> str:
     data = bytes(src).replace(b"+", b" ")
     if b"%" in data:  # unquote_to_bytes returns anything without a "%" unchanged
@@ -190,6 +251,88 @@ class FormParser:
         pass
 
     async def parse(self) -> FormData:
+        cls = type(self)
+        if cls is not FormParser and any(getattr(cls, name) is not getattr(FormParser, name) for name in _CALLBACKS):
+            # A subclass hooks into the parser's events: run them.
+            return await self._parse_with_callbacks()
+        fields = await self._read_fields()
+        if not fields:
+            return FormData._from_list([])
+        charset = self._charset()
+        joined = b"&".join(fields)
+        if b"_charset_" in joined:
+            for pair in fields:
+                if pair.startswith(b"_charset_"):
+                    name, _, value = pair.partition(b"=")
+                    if name == b"_charset_":
+                        charset = _codec_or(unquote_to_bytes(value), charset)
+                        break
+        if charset == "utf-8":
+            decoded = _decode_utf8_fields(joined)
+            if decoded is not None:
+                return FormData._from_list(decoded)
+        items: list[tuple[str, str | UploadFile]] = []
+        append = items.append
+        for pair in fields:
+            name, _, value = pair.replace(b"+", b" ").partition(b"=")
+            if b"%" in name:
+                name = _unquote(name)
+            if b"%" in value:
+                value = _unquote(value)
+            append((name.decode(charset, "replace"), value.decode(charset, "replace")))
+        return FormData._from_list(items)
+
+    def _charset(self) -> str:
+        _, params = self._multipart.parse_options_header(self.headers.get("content-type"))
+        return _charset_from(params)
+
+    async def _read_fields(self) -> list[bytes]:
+        """The raw ``name=value`` fields of the body, split on ``&`` (empty ones dropped), limits checked.
+
+        Each chunk is checked as it arrives, in body order (for each field: the number of fields, then its size),
+        so an over-limit body raises the error python-multipart's events would have, without reading further.
+        """
+        max_fields = self.max_fields
+        max_part_size = self.max_part_size
+        fields: list[bytes] = []
+        # The last field of the body read so far, which the next chunk may continue (counted in the limits).
+        tail: bytes | bytearray = b""
+        stream = self.stream
+        try:
+            async for chunk in stream:
+                if not chunk:
+                    continue
+                if tail:
+                    end = chunk.find(b"&")
+                    if not isinstance(tail, bytearray):
+                        tail = bytearray(tail)
+                    if end < 0:
+                        tail += chunk
+                        if len(tail) > max_part_size:
+                            _check_fields([tail], len(fields), max_fields, max_part_size)
+                        continue
+                    tail += chunk[:end]
+                    if len(tail) > max_part_size:
+                        _check_fields([tail], len(fields), max_fields, max_part_size)
+                    fields.append(bytes(tail))
+                    tail = b""
+                    chunk = chunk[end + 1 :]
+                pieces = chunk.split(b"&")
+                if b"" in pieces:
+                    pieces = [piece for piece in pieces if piece]
+                if pieces and (len(fields) + len(pieces) > max_fields or max(map(len, pieces)) > max_part_size):
+                    _check_fields(pieces, len(fields), max_fields, max_part_size)
+                if not chunk.endswith(b"&") and pieces:
+                    tail = pieces.pop()
+                fields += pieces
+        except BaseException:
+            await _abandon(stream)
+            raise
+        if tail:
+            fields.append(bytes(tail))
+        return fields
+
+    async def _parse_with_callbacks(self) -> FormData:
         callbacks = {
             "on_field_start": self.on_field_start,
             "on_field_name": self.on_field_name,
@@ -207,8 +350,7 @@ class FormParser:
             raise
         parser.finalize()
 
-        _, params = self._multipart.parse_options_header(self.headers.get("content-type"))
-        charset = _charset_from(params)
+        charset = self._charset()
         for name, value in self._raw_items:
             if name == b"_charset_":
                 charset = _codec_or(unquote_to_bytes(value), charset)
@@ -216,6 +358,19 @@ class FormParser:
         return FormData(
             [(_unquote_plus(name, charset), _unquote_plus(value, charset)) for name, value in self._raw_items]
         )
+
+
+_CALLBACKS = ("on_field_start", "on_field_name", "on_field_data", "on_field_end", "on_end")
+
+
+def _check_fields(fields: Sequence[bytes | bytearray], before: int, max_fields: float, max_part_size: int) -> None:
+    """Raise the first limit error among ``fields`` (in order, ``before`` fields already counted), if any."""
+    for count, pair in enumerate(fields, before + 1):
+        if count > max_fields:
+            raise _too_many_fields(max_fields)
+        # The size of a field is that of its name and value: the "=" between them does not count.
+        if len(pair) - (b"=" in pair) > max_part_size:
+            raise _part_too_large(max_part_size)
 
 
 class MultiPartParser:
