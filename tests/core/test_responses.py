@@ -699,3 +699,10 @@ def test_streaming_with_test_client(test_client_factory: TestClientFactory) -> N
     assert response.headers["content-type"] == "text/plain; charset=utf-8"
     assert "content-length" not in response.headers
     assert recorder.calls == ["ran"]
+
+
+def test_a_str_subclass_content_is_encoded() -> None:
+    class Text(str):
+        pass
+
+    assert Response(Text("héllo")).body == "héllo".encode()

@@ -14,7 +14,7 @@ import warnings
 from collections.abc import AsyncIterable as _AsyncIterableABC
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, AsyncIterable, Callable, Iterable, Literal, Union
+from typing import TYPE_CHECKING, Any, AsyncIterable, Callable, Iterable, Literal, Optional, Tuple, Union
 from urllib.parse import quote
 
 from starlette_core._utils import collapse_excgroups
@@ -48,7 +48,37 @@ def _content_type_value(media_type: str, charset: str) -> bytes:
 # Encoded header pairs, shared by every response that needs them (tuples: never changed in place).
 _CACHED_LENGTHS = 4096
 _CONTENT_LENGTH_HEADERS: dict[int, tuple[bytes, bytes]] = {}
-_CONTENT_TYPE_HEADERS: dict[tuple[str, str], tuple[bytes, bytes]] = {}
+# The headers of a response built without headers of its own, by (content length or -1, media type, charset).
+_DefaultKey = Tuple[int, Optional[str], str]
+_DEFAULT_HEADERS: dict[_DefaultKey, tuple[tuple[bytes, bytes], ...]] = {}
+_CACHED_DEFAULTS = 8192
+
+
+def _content_length_header(length: int) -> tuple[bytes, bytes]:
+    header = _CONTENT_LENGTH_HEADERS.get(length)
+    if header is None:
+        header = (b"content-length", b"%d" % length)
+        if length < _CACHED_LENGTHS:
+            _CONTENT_LENGTH_HEADERS[length] = header
+    return header
+
+
+@lru_cache(maxsize=256)
+def _content_type_header(media_type: str, charset: str) -> tuple[bytes, bytes]:
+    return (b"content-type", _content_type_value(media_type, charset))
+
+
+def _default_headers(key: _DefaultKey) -> tuple[tuple[bytes, bytes], ...]:
+    length, media_type, charset = key
+    headers: list[tuple[bytes, bytes]] = []
+    if length >= 0:
+        headers.append(_content_length_header(length))
+    if media_type is not None:
+        headers.append(_content_type_header(media_type, charset))
+    defaults = tuple(headers)
+    if length < _CACHED_LENGTHS and len(_DEFAULT_HEADERS) < _CACHED_DEFAULTS:
+        _DEFAULT_HEADERS[key] = defaults
+    return defaults
 
 
 @lru_cache(maxsize=64)
@@ -81,6 +111,8 @@ class Response:
         self.init_headers(headers)
 
     def render(self, content: Any) -> bytes | memoryview:
+        if type(content) is str:  # the common case first
+            return content.encode(self.charset)
         if content is None:
             return b""
         if isinstance(content, (bytes, memoryview)):
@@ -88,41 +120,34 @@ class Response:
         return content.encode(self.charset)  # type: ignore[no-any-return]
 
     def init_headers(self, headers: Mapping[str, str] | None = None) -> None:
-        raw_headers: list[tuple[bytes, bytes]]
         if headers is None:
-            raw_headers = []
-            add_length = add_type = True
-        else:
-            raw_headers = [(key.lower().encode("latin-1"), value.encode("latin-1")) for key, value in headers.items()]
-            add_length = add_type = True
-            for key, _ in raw_headers:
-                if key == b"content-length":
-                    add_length = False
-                elif key == b"content-type":
-                    add_type = False
-
-        body = getattr(self, "body", None)
-        if body is not None and add_length:
+            body = getattr(self, "body", None)
             status_code = self.status_code
-            if status_code >= 200 and status_code not in (204, 304):
-                length = len(body)
-                header = _CONTENT_LENGTH_HEADERS.get(length)
-                if header is None:
-                    header = (b"content-length", b"%d" % length)
-                    if length < _CACHED_LENGTHS:
-                        _CONTENT_LENGTH_HEADERS[length] = header
-                raw_headers.append(header)
+            # A body's length is sent for any status but 1xx, 204 and 304 (-1: no content-length header).
+            length = len(body) if body is not None and status_code >= 200 and status_code not in (204, 304) else -1
+            # The common case: the headers depend only on the length, media type and charset; reuse them.
+            key = (length, self.media_type, self.charset)
+            defaults = _DEFAULT_HEADERS.get(key)
+            if defaults is None:
+                defaults = _default_headers(key)
+            self.raw_headers = list(defaults)
+            return
 
+        raw_headers = [(key.lower().encode("latin-1"), value.encode("latin-1")) for key, value in headers.items()]
+        add_length = add_type = True
+        for name, _ in raw_headers:
+            if name == b"content-length":
+                add_length = False
+            elif name == b"content-type":
+                add_type = False
+        if add_length:
+            body = getattr(self, "body", None)
+            status_code = self.status_code
+            if body is not None and status_code >= 200 and status_code not in (204, 304):
+                raw_headers.append(_content_length_header(len(body)))
         media_type = self.media_type
-        if media_type is not None and add_type:
-            charset = self.charset
-            header = _CONTENT_TYPE_HEADERS.get((media_type, charset))
-            if header is None:
-                header = (b"content-type", _content_type_value(media_type, charset))
-                if len(_CONTENT_TYPE_HEADERS) < 256:
-                    _CONTENT_TYPE_HEADERS[(media_type, charset)] = header
-            raw_headers.append(header)
-
+        if add_type and media_type is not None:
+            raw_headers.append(_content_type_header(media_type, self.charset))
         self.raw_headers = raw_headers
 
     @property

@@ -185,21 +185,25 @@ class ServerErrorMiddleware:
         try:
             await self.app(scope, receive, tracking_send)
         except Exception as exc:
-            request = Request(scope)
-            response: Response
-            if self.debug:
-                response = self.debug_response(request, exc)
-            elif self.handler is None:
-                response = self.error_response(request, exc)
-            elif is_async_callable(self.handler):
-                response = await self.handler(request, exc)
-            else:
-                response = await run_in_threadpool(self.handler, request, exc)  # type: ignore[arg-type]
-
-            if not tracking_send.response_started:
-                await response(scope, receive, send)
+            await self._respond(exc, scope, receive, send, tracking_send.response_started)
             # Re-raise always: the server logs it, and a test client can raise it in the test.
             raise
+
+    async def _respond(self, exc: Exception, scope: Scope, receive: Receive, send: Send, started: bool) -> None:
+        """Build the error response for ``exc`` and send it unless the response has already started."""
+        request = Request(scope)
+        response: Response
+        if self.debug:
+            response = self.debug_response(request, exc)
+        elif self.handler is None:
+            response = self.error_response(request, exc)
+        elif is_async_callable(self.handler):
+            response = await self.handler(request, exc)
+        else:
+            response = await run_in_threadpool(self.handler, request, exc)  # type: ignore[arg-type]
+
+        if not started:
+            await response(scope, receive, send)
 
     def format_line(self, index: int, line: str, frame_lineno: int, frame_index: int) -> str:
         values = {

@@ -7,7 +7,7 @@ endpoint) and applies them itself around the rest of the app, through ``wrap_app
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Callable
 
 from starlette_core._exception_handler import (
     ExceptionHandlers,
@@ -26,6 +26,10 @@ __all__ = ["ExceptionMiddleware"]
 
 
 class ExceptionMiddleware:
+    # What the last seen ``app`` offers to resolve a scope to the app that answers it (see Router._resolve_app).
+    _resolver_of: object = None
+    _resolver: Callable[[Scope], ASGIApp] | None = None
+
     def __init__(
         self,
         app: ASGIApp,
@@ -57,29 +61,45 @@ class ExceptionMiddleware:
             self._exception_handlers[exc_class_or_status_code] = handler
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        scope_type = scope["type"]
-        if scope_type not in ("http", "websocket"):
+        if scope["type"] not in ("http", "websocket"):
             await self.app(scope, receive, send)
             return
 
         scope["starlette.exception_handlers"] = self._handlers
-        # Inlined wrap_app_handling_exceptions: the Request/WebSocket the handler gets is built only when
-        # an exception needs one (it is a view on the same scope, so building it later changes nothing).
         tracking_send = _tracking(send)
         try:
-            await self.app(scope, receive, tracking_send)
+            await self._target(scope)(scope, receive, tracking_send)
         except Exception as exc:
-            handler = _lookup_handler(exc, self._exception_handlers, self._status_handlers)
-            if handler is None:
+            if not await self._handle(exc, scope, receive, send, tracking_send.response_started):
                 raise
-            if tracking_send.response_started:
-                raise RuntimeError("Caught handled exception, but response already started.") from exc
-            conn: Request | WebSocket
-            if scope_type == "http":
-                conn = Request(scope, receive, send)
-            else:
-                conn = WebSocket(scope, receive, send)
-            await _send_handler_response(handler, conn, exc, scope, receive, send)
+
+    def _target(self, scope: Scope) -> ASGIApp:
+        """``self.app``, or the app it comes down to for this scope when it can tell without awaiting anything
+        (a Router: the route that answers), which saves a coroutine per layer of routing.
+        """
+        app = self.app
+        if app is not self._resolver_of:
+            self._resolver_of = app
+            self._resolver = getattr(app, "_resolve_app", None)
+        resolver = self._resolver
+        return app if resolver is None else resolver(scope)
+
+    async def _handle(self, exc: Exception, scope: Scope, receive: Receive, send: Send, started: bool) -> bool:
+        """Answer ``exc`` with its registered handler; False when it has none (the caller re-raises it)."""
+        handler = _lookup_handler(exc, self._exception_handlers, self._status_handlers)
+        if handler is None:
+            return False
+        if started:
+            raise RuntimeError("Caught handled exception, but response already started.") from exc
+        # The Request/WebSocket the handler gets is built only now that it needs one (it is a view on the same
+        # scope, so building it later changes nothing).
+        conn: Request | WebSocket
+        if scope["type"] == "http":
+            conn = Request(scope, receive, send)
+        else:
+            conn = WebSocket(scope, receive, send)
+        await _send_handler_response(handler, conn, exc, scope, receive, send)
+        return True
 
     async def http_exception(self, request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)

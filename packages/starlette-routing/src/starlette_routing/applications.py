@@ -5,8 +5,9 @@ from __future__ import annotations
 import sys
 import warnings
 from collections.abc import Awaitable, Mapping, Sequence
-from typing import Any, Callable, Optional, TypeVar
+from typing import Any, Callable, Optional, Tuple, TypeVar
 
+from starlette_core._exception_handler import _TrackingSend
 from starlette_core.datastructures import State, URLPath
 from starlette_core.requests import Request
 from starlette_core.responses import Response
@@ -16,7 +17,7 @@ from starlette_middleware import Middleware, _MiddlewareFactory
 from starlette_middleware.errors import ServerErrorMiddleware
 from starlette_middleware.exceptions import ExceptionMiddleware
 from starlette_routing._routing_body import BodyLimitMiddleware, check_limit
-from starlette_routing.routing import BaseRoute, Router
+from starlette_routing.routing import _RESPONSE_CALL, BaseRoute, Router, _RequestResponseApp
 
 if sys.version_info >= (3, 10):  # pragma: no cover
     from typing import ParamSpec
@@ -24,6 +25,23 @@ else:  # pragma: no cover
     from typing_extensions import ParamSpec
 
 AppType = TypeVar("AppType", bound="Starlette")
+
+
+def _inline_plan(stack: ASGIApp) -> tuple[ServerErrorMiddleware, ExceptionMiddleware | None] | None:
+    """The layers of a middleware stack that ``Starlette.__call__`` runs inline: a ServerErrorMiddleware on top
+    (and an ExceptionMiddleware right below it), as long as their ``__call__`` is the one defined for them.
+    """
+    if type(stack) is not ServerErrorMiddleware or ServerErrorMiddleware.__call__ is not _SERVER_ERROR_CALL:
+        return None
+    below = stack.app
+    if type(below) is ExceptionMiddleware and ExceptionMiddleware.__call__ is _EXCEPTION_CALL:
+        return stack, below
+    return stack, None
+
+
+# The __call__ methods as defined: a patched one (by instrumentation, say) is called rather than inlined.
+_SERVER_ERROR_CALL = ServerErrorMiddleware.__call__
+_EXCEPTION_CALL = ExceptionMiddleware.__call__
 P = ParamSpec("P")
 
 
@@ -40,6 +58,9 @@ class Starlette:
     """
 
     _max_body_size: Optional[int] = None
+    # The middleware stack that _plan was made for (see _inline_plan).
+    _planned_for: Optional[ASGIApp] = None
+    _plan: Optional[Tuple[ServerErrorMiddleware, Optional[ExceptionMiddleware]]] = None
 
     def __init__(
         self: AppType,
@@ -103,9 +124,61 @@ class Starlette:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         scope["app"] = self
-        if self.middleware_stack is None:
-            self.middleware_stack = self.build_middleware_stack()
-        await self.middleware_stack(scope, receive, send)
+        stack = self.middleware_stack
+        if stack is None:
+            stack = self.middleware_stack = self.build_middleware_stack()
+        if stack is not self._planned_for:
+            self._planned_for = stack
+            self._plan = _inline_plan(stack)
+        plan = self._plan
+        if plan is None or scope["type"] != "http":
+            await stack(scope, receive, send)
+            return
+
+        # What ServerErrorMiddleware.__call__ (and, right below it, ExceptionMiddleware.__call__) do, inlined:
+        # the same nested handling in one coroutine instead of two.
+        server_errors, exceptions = plan
+        tracking_send = _TrackingSend(send)
+        try:
+            if exceptions is None:
+                await server_errors.app(scope, receive, tracking_send)
+            else:
+                scope["starlette.exception_handlers"] = exceptions._handlers
+                try:
+                    app = exceptions._target(scope)
+                    if type(app) is not _RequestResponseApp:
+                        await app(scope, receive, tracking_send)
+                    else:
+                        # And what a request/response endpoint's app does (_RequestResponseApp.__call__), inlined.
+                        request = Request(scope, receive, tracking_send)
+                        try:
+                            response = await app.func(request)
+                            if getattr(type(response), "__call__", None) is _RESPONSE_CALL:  # noqa: B004
+                                tracking_send.response_started = True
+                                await send(
+                                    {
+                                        "type": "http.response.start",
+                                        "status": response.status_code,
+                                        "headers": response.raw_headers,
+                                    }
+                                )
+                                await send({"type": "http.response.body", "body": response.body})
+                                if response.background is not None:
+                                    await response.background()
+                                return
+                            else:
+                                await response(scope, receive, tracking_send)
+                        except Exception as exc:
+                            started = tracking_send.response_started
+                            if not await app._handle(exc, request, scope, receive, tracking_send, started):
+                                raise
+                except Exception as exc:
+                    if not await exceptions._handle(exc, scope, receive, tracking_send, tracking_send.response_started):
+                        raise
+        except Exception as exc:
+            await server_errors._respond(exc, scope, receive, send, tracking_send.response_started)
+            # Re-raise always: the server logs it, and a test client can raise it in the test.
+            raise
 
     def on_event(self, event_type: str) -> Callable:  # type: ignore[type-arg]
         return self.router.on_event(event_type)

@@ -34,6 +34,9 @@ from starlette_routing.convertors import CONVERTOR_TYPES, Convertor
 
 _T = TypeVar("_T")
 
+# Response.__call__ as defined: responses whose class keeps it are sent inline by request/response endpoints.
+_RESPONSE_CALL = Response.__call__
+
 
 class NoMatchFound(Exception):
     """Raised by ``url_path_for`` when no route has that name and those parameters."""
@@ -52,6 +55,13 @@ class Match(Enum):
 # The members as plain module globals: reading ``Match.FULL`` goes through the enum class on every request.
 _NONE, _PARTIAL, _FULL = Match.NONE, Match.PARTIAL, Match.FULL
 _NO_CHILD_SCOPE: Scope = {}  # only ever read (scope.update), never changed
+
+
+async def _partial_match(scope: Scope, receive: Receive, send: Send) -> None:  # pragma: no cover
+    """Never called: a marker that route resolvers return for "the path matches, the method does not"."""
+
+
+_PARTIAL_MATCH: ASGIApp = _partial_match
 
 
 def iscoroutinefunction_or_partial(obj: Any) -> bool:
@@ -83,18 +93,39 @@ class _RequestResponseApp:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive, send)
-        exception_handlers, status_handlers = scope.get("starlette.exception_handlers", _NO_HANDLERS)
         tracking_send = _tracking(send)
         try:
             response = await self.func(request)
-            await response(scope, receive, tracking_send)
+            if getattr(type(response), "__call__", None) is _RESPONSE_CALL:  # noqa: B004
+                # What Response.__call__ does for HTTP, without a coroutine of its own (and with what the
+                # tracker's __call__ does done here).
+                tracking_send.response_started = True
+                inner_send = tracking_send.send
+                await inner_send(
+                    {"type": "http.response.start", "status": response.status_code, "headers": response.raw_headers}
+                )
+                await inner_send({"type": "http.response.body", "body": response.body})
+                if response.background is not None:
+                    await response.background()
+            else:
+                await response(scope, receive, tracking_send)
         except Exception as exc:
-            handler = _lookup_handler(exc, exception_handlers, status_handlers)
-            if handler is None:
+            if not await self._handle(exc, request, scope, receive, send, tracking_send.response_started):
                 raise
-            if tracking_send.response_started:
-                raise RuntimeError("Caught handled exception, but response already started.") from exc
-            await _send_handler_response(handler, request, exc, scope, receive, send)
+
+    @staticmethod
+    async def _handle(
+        exc: Exception, request: Request, scope: Scope, receive: Receive, send: Send, started: bool
+    ) -> bool:
+        """Answer ``exc`` with the app's handler for it; False when there is none (the caller re-raises it)."""
+        exception_handlers, status_handlers = scope.get("starlette.exception_handlers", _NO_HANDLERS)
+        handler = _lookup_handler(exc, exception_handlers, status_handlers)
+        if handler is None:
+            return False
+        if started:
+            raise RuntimeError("Caught handled exception, but response already started.") from exc
+        await _send_handler_response(handler, request, exc, scope, receive, send)
+        return True
 
 
 def request_response(func: Callable[[Request], Awaitable[Response] | Response]) -> ASGIApp:
@@ -231,6 +262,10 @@ class BaseRoute:
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         raise NotImplementedError()
+
+    def _target(self, scope: Scope) -> ASGIApp:
+        """The ASGI app that ``handle(scope, ...)`` comes down to (the router awaits it in place of ``handle``)."""
+        return self.handle
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Use a route on its own as an ASGI app: 404 (or a websocket close) when it does not match."""
@@ -371,6 +406,38 @@ class Route(_BodyLimited, _EndpointRoute):
             return _PARTIAL, child_scope
         return _FULL, child_scope
 
+    # The router's fast path (see _Index): match and, on a full match, update the scope and return the app that
+    # answers; None when the route does not match, _PARTIAL_MATCH when only the method is wrong.
+
+    def _resolve_static(self, route_path: str, scope: Scope) -> ASGIApp | None:
+        # Only called when the router's index found route_path == self.path.
+        methods = self.methods
+        if methods and scope["method"] not in methods:
+            return _PARTIAL_MATCH
+        inherited = scope.get("path_params")
+        scope["endpoint"] = self.endpoint
+        scope["path_params"] = dict(inherited) if inherited else {}
+        # The index gives resolvers only to routes whose handle() is Route.handle: this is what it comes down to.
+        if self._max_body_size is not None or _BODY_LIMIT_KEY in scope:
+            return self.handle
+        return self.app
+
+    def _resolve_dynamic(self, route_path: str, scope: Scope) -> ASGIApp | None:
+        found = self.path_regex.match(route_path)
+        if found is None:
+            return None
+        path_params = _convert_params(found.groupdict(), self.param_convertors, scope)
+        if path_params is None:
+            return None
+        methods = self.methods
+        if methods and scope["method"] not in methods:
+            return _PARTIAL_MATCH
+        scope["endpoint"] = self.endpoint
+        scope["path_params"] = path_params
+        if self._max_body_size is not None or _BODY_LIMIT_KEY in scope:
+            return self.handle
+        return self.app
+
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         methods = self.methods
         if methods and scope["method"] not in methods:
@@ -380,6 +447,18 @@ class Route(_BodyLimited, _EndpointRoute):
             await run_limited(self._max_body_size, self.app, scope, receive, send, leaf=True)
         else:
             await self.app(scope, receive, send)
+
+    def _target(self, scope: Scope) -> ASGIApp:
+        methods = self.methods
+        if methods and scope["method"] not in methods:
+            return self.handle
+        return self._allowed_target(scope)
+
+    def _allowed_target(self, scope: Scope) -> ASGIApp:
+        # The common case of handle() once the method is allowed: without a body limit it comes down to self.app.
+        if self._max_body_size is not None or _BODY_LIMIT_KEY in scope or type(self).handle is not _ROUTE_HANDLE:
+            return self.handle
+        return self.app
 
     def __eq__(self, other: Any) -> bool:
         return (
@@ -394,6 +473,9 @@ class Route(_BodyLimited, _EndpointRoute):
     def __repr__(self) -> str:
         methods = sorted(self.methods or [])
         return f"{self.__class__.__name__}(path={self.path!r}, name={self.name!r}, methods={methods!r})"
+
+
+_ROUTE_HANDLE = Route.handle
 
 
 class WebSocketRoute(_EndpointRoute):
@@ -426,6 +508,9 @@ class WebSocketRoute(_EndpointRoute):
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         await self.app(scope, receive, send)
 
+    def _target(self, scope: Scope) -> ASGIApp:
+        return self.app if type(self).handle is _WEBSOCKET_ROUTE_HANDLE else self.handle
+
     def __eq__(self, other: Any) -> bool:
         return isinstance(other, WebSocketRoute) and self.path == other.path and self.endpoint == other.endpoint
 
@@ -433,6 +518,9 @@ class WebSocketRoute(_EndpointRoute):
 
     def __repr__(self) -> str:
         return f"{self.__class__.__name__}(path={self.path!r}, name={self.name!r})"
+
+
+_WEBSOCKET_ROUTE_HANDLE = WebSocketRoute.handle
 
 
 class Mount(_BodyLimited, BaseRoute):
@@ -579,7 +667,9 @@ class Host(BaseRoute):
 # The route index
 
 _Matcher = Callable[[str, Scope], Tuple[Match, Scope]]
-_Candidate = Tuple[BaseRoute, Optional[_Matcher]]
+_Resolver = Callable[[str, Scope], Optional[ASGIApp]]
+# A route, its matcher (None: call route.matches(scope)), and its resolver (None: match, then route._target).
+_Candidate = Tuple[BaseRoute, Optional[_Matcher], Optional[_Resolver]]
 
 
 def _first_segment(path: str) -> str:
@@ -652,7 +742,10 @@ class _Index:
             if filed is None:
                 continue
             kind, key, matcher = filed
-            entry = (position, (route, matcher))
+            resolver: _Resolver | None = None
+            if isinstance(route, Route) and matcher is not None and type(route).handle is Route.handle:
+                resolver = route._resolve_static if kind == "static" else route._resolve_dynamic
+            entry = (position, (route, matcher, resolver))
             if kind == "static":
                 static.setdefault(key, []).append(entry)  # type: ignore[arg-type]
             elif kind == "segment":
@@ -776,6 +869,8 @@ def _safe_redirect_path(path: str) -> bool:
 
 
 class Router(_BodyLimited):
+    _plain_stack: Optional[ASGIApp] = None
+
     def __init__(
         self,
         routes: Sequence[BaseRoute] | None = None,
@@ -834,6 +929,10 @@ class Router(_BodyLimited):
             self.lifespan_context = lifespan
 
         self.middleware_stack = _wrap_middleware(self.app, middleware)
+        # Without router middleware (and with __call__/app as defined here), awaiting the router comes down to
+        # awaiting the route it finds: see _resolve_app.
+        plain = middleware is None and type(self).__call__ is Router.__call__ and type(self).app is Router.app
+        self._plain_stack = self.middleware_stack if plain else None
 
     @property
     def routes(self) -> list[BaseRoute]:
@@ -908,17 +1007,31 @@ class Router(_BodyLimited):
         else:
             await self.middleware_stack(scope, receive, send)
 
+    def _resolve_app(self, scope: Scope) -> ASGIApp:
+        """The ASGI app that awaiting the router comes down to for this HTTP or websocket scope, found without
+        awaiting anything: ExceptionMiddleware awaits it in place of the router, which saves a coroutine per layer.
+        Returns the router itself when it has more to do than routing (middleware, a body limit).
+        """
+        if self._max_body_size is not None or self.middleware_stack is not self._plain_stack:
+            return self
+        return self._route(scope, scope["type"])
+
     async def app(self, scope: Scope, receive: Receive, send: Send) -> None:
         scope_type = scope["type"]
         assert scope_type in ("http", "websocket", "lifespan")
 
-        if "router" not in scope:
-            scope["router"] = self
-
         if scope_type == "lifespan":
+            if "router" not in scope:
+                scope["router"] = self
             await self.lifespan(scope, receive, send)
             return
 
+        await self._route(scope, scope_type)(scope, receive, send)
+
+    def _route(self, scope: Scope, scope_type: str) -> ASGIApp:
+        """Match the routes and update the scope as the matching route says; return the app that answers."""
+        if "router" not in scope:
+            scope["router"] = self
         routes = self._routes
         index = routes._http if scope_type == "http" else routes._websocket
         if index is None:
@@ -927,40 +1040,57 @@ class Router(_BodyLimited):
         candidates = index.static.get(route_path)
         if candidates is None:
             candidates = index.candidates(route_path)
-        partial: BaseRoute | None = None
+        partial: _Candidate | None = None
         partial_scope: Scope = _NO_CHILD_SCOPE
-        for route, matcher in candidates:
-            match, child_scope = route.matches(scope) if matcher is None else matcher(route_path, scope)
-            if match is _FULL:
-                scope.update(child_scope)
-                await route.handle(scope, receive, send)
-                return
+        for candidate in candidates:
+            route, matcher, resolver = candidate
+            if resolver is not None:
+                target = resolver(route_path, scope)
+                if target is None:
+                    continue
+                if target is not _PARTIAL_MATCH:
+                    return target
+                match, child_scope = _PARTIAL, _NO_CHILD_SCOPE
+            else:
+                match, child_scope = route.matches(scope) if matcher is None else matcher(route_path, scope)
+                if match is _FULL:
+                    scope.update(child_scope)
+                    return route._target(scope)
             if match is _PARTIAL and partial is None:
-                partial = route
+                partial = candidate
                 partial_scope = child_scope
 
         if partial is not None:
             # The path matched but the method did not: that route answers (with a 405).
+            route, matcher, resolver = partial
+            if resolver is not None:
+                assert matcher is not None  # a route with a resolver has its own matcher too
+                _, partial_scope = matcher(route_path, scope)
             scope.update(partial_scope)
-            await partial.handle(scope, receive, send)
-            return
+            return route.handle
+        return self._no_route
 
-        if scope_type == "http" and self.redirect_slashes and route_path != "/":
-            redirect_scope = dict(scope)
-            if route_path.endswith("/"):
-                redirect_scope["path"] = redirect_scope["path"].rstrip("/")
-            else:
-                redirect_scope["path"] = redirect_scope["path"] + "/"
-            if _safe_redirect_path(redirect_scope["path"]):
-                redirect_path = get_route_path(redirect_scope)
-                for route, matcher in index.candidates(redirect_path):
-                    match, _ = (
-                        route.matches(redirect_scope) if matcher is None else matcher(redirect_path, redirect_scope)
-                    )
-                    if match is not _NONE:
-                        redirect_url = URL(scope=redirect_scope)
-                        await RedirectResponse(url=str(redirect_url))(scope, receive, send)
-                        return
+    async def _no_route(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """No route matched: redirect to the path with/without its trailing slash if that matches, else default."""
+        if scope["type"] == "http" and self.redirect_slashes:
+            route_path = get_route_path(scope)
+            if route_path != "/":
+                redirect_scope = dict(scope)
+                if route_path.endswith("/"):
+                    redirect_scope["path"] = redirect_scope["path"].rstrip("/")
+                else:
+                    redirect_scope["path"] = redirect_scope["path"] + "/"
+                if _safe_redirect_path(redirect_scope["path"]):
+                    redirect_path = get_route_path(redirect_scope)
+                    index = self._routes._http or self._routes.compiled("http")
+                    for route, matcher, _ in index.candidates(redirect_path):
+                        match, _ = (
+                            route.matches(redirect_scope) if matcher is None else matcher(redirect_path, redirect_scope)
+                        )
+                        if match is not _NONE:
+                            redirect_url = URL(scope=redirect_scope)
+                            await RedirectResponse(url=str(redirect_url))(scope, receive, send)
+                            return
 
         await self.default(scope, receive, send)
 

@@ -1,0 +1,195 @@
+"""The application runs its own layers inline (ServerErrorMiddleware, ExceptionMiddleware, routing, request/response
+endpoints, plain responses) wherever that is exactly what awaiting them would do; everything else is awaited.
+
+These tests pin the cases where the inline path must step aside, or must behave exactly like the layers it stands in
+for.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import pytest
+
+from starlette_core.background import BackgroundTask
+from starlette_core.exceptions import HTTPException
+from starlette_core.requests import Request
+from starlette_core.responses import PlainTextResponse, Response
+from starlette_core.types import ASGIApp, Message, Receive, Scope, Send
+from starlette_core.websockets import WebSocket
+from starlette_middleware import Middleware
+from starlette_middleware.errors import ServerErrorMiddleware
+from starlette_routing.applications import Starlette
+from starlette_routing.routing import Match, Route, Router, WebSocketRoute, with_max_body_size
+from tests.routing._asgi import call, http_scope, response_body, response_start
+
+TestClientFactory = Callable[..., Any]
+
+
+async def hello(request: Request) -> Response:
+    return PlainTextResponse("hello")
+
+
+async def echo_length(request: Request) -> Response:
+    return PlainTextResponse(str(len(await request.body())))
+
+
+def test_background_task_of_a_plain_response_runs_after_the_body(test_client_factory: TestClientFactory) -> None:
+    events: list[str] = []
+
+    async def endpoint(request: Request) -> Response:
+        return PlainTextResponse("done", background=BackgroundTask(events.append, "background"))
+
+    client = test_client_factory(Starlette(routes=[Route("/", endpoint)]))
+    response = client.get("/")
+    assert response.text == "done"
+    assert events == ["background"]
+
+
+def test_a_stack_without_server_error_middleware_on_top_is_awaited(test_client_factory: TestClientFactory) -> None:
+    class Bare(Starlette):
+        def build_middleware_stack(self) -> ASGIApp:
+            return self.router
+
+    client = test_client_factory(Bare(routes=[Route("/", hello)]))
+    assert client.get("/").text == "hello"
+    with pytest.raises(HTTPException) as caught:  # nothing handles it: the router's own stack is all there is
+        client.get("/missing")
+    assert caught.value.status_code == 404
+
+
+def test_a_patched_server_error_middleware_call_is_called(
+    test_client_factory: TestClientFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[str] = []
+    original = ServerErrorMiddleware.__call__
+
+    async def patched(self: ServerErrorMiddleware, scope: Scope, receive: Receive, send: Send) -> None:
+        calls.append(scope["path"])
+        await original(self, scope, receive, send)
+
+    monkeypatch.setattr(ServerErrorMiddleware, "__call__", patched)
+    client = test_client_factory(Starlette(routes=[Route("/", hello)]))
+    assert client.get("/").text == "hello"
+    assert calls == ["/"]
+
+
+def test_a_route_whose_matches_ignores_the_method_still_answers_405(test_client_factory: TestClientFactory) -> None:
+    class AnyMethodMatches(Route):
+        def matches(self, scope: Scope) -> tuple[Match, Scope]:
+            if scope["type"] == "http" and scope["path"] == self.path:
+                return Match.FULL, {"endpoint": self.endpoint, "path_params": {}}
+            return Match.NONE, {}
+
+    client = test_client_factory(Starlette(routes=[AnyMethodMatches("/", hello)]))
+    assert client.get("/").text == "hello"
+    response = client.post("/")
+    assert response.status_code == 405
+    assert response.headers["allow"] == "GET, HEAD"
+
+
+@pytest.mark.parametrize("path", ["/upload", "/upload/{name}"])
+def test_route_body_limits_apply_to_static_and_dynamic_paths(test_client_factory: TestClientFactory, path: str) -> None:
+    app = Starlette(routes=[with_max_body_size(Route(path, echo_length, methods=["POST"]), 10)])
+    client = test_client_factory(app)
+    url = "/upload" if path == "/upload" else "/upload/file"
+    assert client.post(url, content=b"x" * 10).text == "10"
+    assert client.post(url, content=b"x" * 11).status_code == 413
+
+
+def test_a_limit_set_on_the_application_router_applies(test_client_factory: TestClientFactory) -> None:
+    app = Starlette(routes=[Route("/upload", echo_length, methods=["POST"])])
+    app.router.max_body_size = 5
+    client = test_client_factory(app)
+    assert client.post("/upload", content=b"x" * 5).text == "5"
+    assert client.post("/upload", content=b"x" * 6).status_code == 413
+
+
+def test_router_middleware_runs_under_the_application(test_client_factory: TestClientFactory) -> None:
+    class Tag:
+        def __init__(self, app: ASGIApp) -> None:
+            self.app = app
+
+        async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+            async def tagged(message: Message) -> None:
+                if message["type"] == "http.response.start":
+                    message["headers"] = [*message["headers"], (b"x-router", b"yes")]
+                await send(message)
+
+            await self.app(scope, receive, tagged)
+
+    app = Starlette()
+    app.router = Router(routes=[Route("/", hello)], middleware=[Middleware(Tag)])
+    response = test_client_factory(app).get("/")
+    assert response.text == "hello"
+    assert response.headers["x-router"] == "yes"
+
+
+@pytest.mark.anyio
+async def test_a_websocket_route_on_its_own_is_an_asgi_app() -> None:
+    async def session(websocket: WebSocket) -> None:
+        await websocket.accept()
+        await websocket.send_text(websocket.path_params["room"])
+        await websocket.close()
+
+    route = WebSocketRoute("/ws/{room}", session)
+    incoming: list[Message] = [{"type": "websocket.connect"}]
+    sent: list[Message] = []
+
+    async def receive() -> Message:
+        return incoming.pop(0)
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    scope: Scope = {"type": "websocket", "path": "/ws/lobby", "root_path": "", "headers": [], "query_string": b""}
+    await route(scope, receive, send)
+    assert [message["type"] for message in sent] == ["websocket.accept", "websocket.send", "websocket.close"]
+    assert sent[1]["text"] == "lobby"
+
+
+@pytest.mark.anyio
+async def test_lifespan_keeps_a_router_already_in_the_scope() -> None:
+    outer = Router()
+    inner = Router()
+    messages: list[Message] = [{"type": "lifespan.startup"}, {"type": "lifespan.shutdown"}]
+    sent: list[Message] = []
+
+    async def receive() -> Message:
+        return messages.pop(0)
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    scope: Scope = {"type": "lifespan", "router": outer, "state": {}}
+    await inner(scope, receive, send)
+    assert scope["router"] is outer
+    assert [message["type"] for message in sent] == ["lifespan.startup.complete", "lifespan.shutdown.complete"]
+
+
+@pytest.mark.anyio
+async def test_the_scope_after_an_inline_request_is_what_the_layers_leave() -> None:
+    app = Starlette(routes=[Route("/items/{id:int}", hello)])
+    scope = http_scope("/items/3")
+    messages = await call(app, scope)
+    assert response_start(messages)[0] == 200
+    assert response_body(messages) == b"hello"
+    assert scope["app"] is app
+    assert scope["router"] is app.router
+    assert scope["endpoint"] is hello
+    assert scope["path_params"] == {"id": 3}
+    assert "starlette.exception_handlers" in scope
+
+
+def test_a_route_that_overrides_handle_is_handled_by_it(test_client_factory: TestClientFactory) -> None:
+    class Counted(Route):
+        handled = 0
+
+        async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+            type(self).handled += 1
+            await super().handle(scope, receive, send)
+
+    client = test_client_factory(Starlette(routes=[Counted("/", hello), Counted("/{name}", hello)]))
+    assert client.get("/").text == "hello"
+    assert client.get("/someone").text == "hello"
+    assert Counted.handled == 2
