@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 
 from starlette_core.datastructures import Headers, MutableHeaders
 from starlette_core.responses import PlainTextResponse, Response
@@ -80,18 +80,49 @@ class CORSMiddleware:
         self._origins = frozenset(allow_origins)
         self._methods = frozenset(allow_methods)
         self._headers = frozenset(self.allow_headers)
+        # The allowed origins as they appear in a raw Origin header (one that cannot be encoded matches none).
+        raw_origins = set()
+        for origin in allow_origins:
+            try:
+                raw_origins.add(origin.encode("latin-1"))
+            except UnicodeEncodeError:
+                pass
+        self._raw_origins = frozenset(raw_origins)
+        # What send() adds from simple_headers, encoded once.
+        self._raw_simple_headers = [
+            (key.lower().encode("latin-1"), value.encode("latin-1")) for key, value in simple_headers.items()
+        ]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
 
-        for name, _ in scope["headers"]:
+        for name, origin in scope["headers"]:  # noqa: B007 (the first Origin value is used below)
             if name == b"origin":
                 break
         else:
             # Not a CORS request.
             await self.app(scope, receive, send)
+            return
+
+        cls = type(self)
+        if (
+            scope["method"] != "OPTIONS"
+            and cls.simple_response is _SIMPLE_RESPONSE
+            and cls.send is _SEND
+            and cls.allow_explicit_origin is _ALLOW_EXPLICIT_ORIGIN
+        ):
+            # A simple request, handled as simple_response() and send() would, but on the raw header lists and
+            # without a coroutine per message.  (The scope gets a list of its own, as Headers(scope=...) gives it.)
+            request_headers = scope["headers"] = list(scope["headers"])
+            cookie = False
+            if self.allow_all_origins:
+                for name, _ in request_headers:
+                    if name == b"cookie":
+                        cookie = True
+                        break
+            await self.app(scope, receive, functools.partial(_simple_send, self, send, origin, cookie))
             return
 
         headers = Headers(scope=scope)
@@ -174,3 +205,60 @@ class CORSMiddleware:
     def allow_explicit_origin(headers: MutableHeaders, origin: str) -> None:
         headers["Access-Control-Allow-Origin"] = origin
         headers.add_vary_header("Origin")
+
+
+_SIMPLE_RESPONSE = CORSMiddleware.simple_response
+_SEND = CORSMiddleware.send
+_ALLOW_EXPLICIT_ORIGIN = CORSMiddleware.allow_explicit_origin
+_IS_ALLOWED_ORIGIN = CORSMiddleware.is_allowed_origin
+
+
+def _set_header(headers: list[tuple[bytes, bytes]], key: bytes, value: bytes) -> None:
+    """``MutableHeaders.__setitem__`` on a raw list: the first ``key`` gets ``value``, the others go."""
+    for index, item in enumerate(headers):
+        if item[0] == key:
+            headers[index] = (key, value)
+            headers[index + 1 :] = [item for item in headers[index + 1 :] if item[0] != key]
+            return
+    headers.append((key, value))
+
+
+def _simple_send(
+    middleware: CORSMiddleware, send: Send, origin: bytes, cookie: bool, message: Message
+) -> Awaitable[None]:
+    """The send of a simple CORS request (bound to its first four arguments with functools.partial): adds the
+    CORS headers to the response start and passes every message on.
+
+    Not a coroutine of its own: it changes the start message and hands back the wrapped send's awaitable.
+    """
+    if message["type"] != "http.response.start":
+        return send(message)
+
+    headers: list[tuple[bytes, bytes]] = list(message.get("headers", ()))
+    message["headers"] = headers
+    for key, value in middleware._raw_simple_headers:
+        _set_header(headers, key, value)
+
+    if middleware.allow_all_origins:
+        # A request with cookies must get its own origin back rather than "*".
+        allow = cookie
+    elif type(middleware).is_allowed_origin is _IS_ALLOWED_ORIGIN and middleware.allow_origin_regex is None:
+        allow = origin in middleware._raw_origins
+    else:
+        allow = middleware.is_allowed_origin(origin=origin.decode("latin-1"))
+    if allow:
+        # allow_explicit_origin(): set Access-Control-Allow-Origin, add Origin to Vary.
+        for item in headers:
+            if item[0] == b"vary" or item[0] == b"access-control-allow-origin":
+                _set_header(headers, b"access-control-allow-origin", origin)
+                for name, value in headers:
+                    if name == b"vary":
+                        _set_header(headers, b"vary", value + b", Origin")
+                        break
+                else:
+                    headers.append((b"vary", b"Origin"))
+                break
+        else:
+            headers.append((b"access-control-allow-origin", origin))
+            headers.append((b"vary", b"Origin"))
+    return send(message)

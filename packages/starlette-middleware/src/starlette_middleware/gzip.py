@@ -8,9 +8,10 @@ encoded and is not a server-sent event stream.  Every response that could be com
 from __future__ import annotations
 
 import zlib
+from collections.abc import Awaitable
 from typing import NoReturn
 
-from starlette_core.datastructures import Headers, MutableHeaders
+from starlette_core.datastructures import MutableHeaders
 from starlette_core.types import ASGIApp, Message, Receive, Scope, Send
 
 __all__ = [
@@ -37,12 +38,15 @@ class GZipMiddleware:
 
         responder: IdentityResponder
         for name, value in scope["headers"]:
-            if name == b"accept-encoding" and b"gzip" in value:
-                responder = GZipResponder(self.app, self.minimum_size, compresslevel=self.compresslevel)
+            # (find() rather than `in`: on bytes, `in` first tries the needle as an integer, which is slow.)
+            if name == b"accept-encoding" and value.find(b"gzip") != -1:
+                responder = GZipResponder(self.app, self.minimum_size, self.compresslevel)
                 break
         else:
             responder = IdentityResponder(self.app, self.minimum_size)
-        await responder(scope, receive, send)
+        # What responder(scope, receive, send) does, without a coroutine of its own.
+        responder.send = send
+        await self.app(scope, receive, responder.send_with_compression)
 
 
 class IdentityResponder:
@@ -53,20 +57,27 @@ class IdentityResponder:
 
     content_encoding: str
 
+    # The per-response state starts as these class-level values: fewer stores per request.
+    started = False
+    content_encoding_set = False
+    content_type_is_excluded = False
+    # Whether the two flags above have been read from the start message's headers: that happens on the
+    # first body part that could be compressed (a small single-part body never needs them).
+    _headers_read = False
+
     def __init__(self, app: ASGIApp, minimum_size: int) -> None:
         self.app = app
         self.minimum_size = minimum_size
         self.send: Send = unattached_send
         self.initial_message: Message = {}
-        self.started = False
-        self.content_encoding_set = False
-        self.content_type_is_excluded = False
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         self.send = send
         await self.app(scope, receive, self.send_with_compression)
 
-    async def send_with_compression(self, message: Message) -> None:
+    def send_with_compression(self, message: Message) -> Awaitable[None]:
+        """Handles one message of the app's response; await the result (it is not a coroutine of its own
+        where nothing but the wrapped send has to be awaited)."""
         message_type = message["type"]
         if message_type == "http.response.start":
             # Hold the start back until the first body part tells whether (and how) to change the headers.
@@ -74,43 +85,37 @@ class IdentityResponder:
             raw_headers = message.get("headers")
             if not isinstance(raw_headers, list):
                 # Any iterable is valid ASGI; a list can be changed in place below.
-                raw_headers = message["headers"] = list(raw_headers or ())
-            headers = Headers(raw=raw_headers)
-            self.content_encoding_set = "content-encoding" in headers
-            self.content_type_is_excluded = headers.get("content-type", "").startswith(DEFAULT_EXCLUDED_CONTENT_TYPES)
-            return
+                message["headers"] = list(raw_headers or ())
+            return _sent()
 
         if message_type != "http.response.body":
             if message_type == "http.response.pathsend" and not self.started:
                 # A file the server sends itself: not ours to compress.
                 self.started = True
-                await self.send(self.initial_message)
+                return _send_both(self.send, self.initial_message, message)
             # Anything else (a debug message before the start, trailers after the body) passes through.
-            await self.send(message)
-            return
+            return self.send(message)
 
         if self.started:
+            if not self._headers_read:
+                self._read_headers()
             if not (self.content_encoding_set or self.content_type_is_excluded):
                 # The rest of a compressed stream.
                 message["body"] = self.apply_compression(
                     message.get("body", b""), more_body=message.get("more_body", False)
                 )
-            await self.send(message)
-            return
+            return self.send(message)
 
         self.started = True
-        if self.content_encoding_set or self.content_type_is_excluded:
-            await self.send(self.initial_message)
-            await self.send(message)
-            return
-
         body = message.get("body", b"")
         more_body = message.get("more_body", False)
         if not more_body and len(body) < self.minimum_size:
-            # Too small to be worth compressing, for any client.
-            await self.send(self.initial_message)
-            await self.send(message)
-            return
+            # Too small to be worth compressing, for any client (whatever the headers say).
+            return _send_both(self.send, self.initial_message, message)
+
+        self._read_headers()
+        if self.content_encoding_set or self.content_type_is_excluded:
+            return _send_both(self.send, self.initial_message, message)
 
         compressed = self.apply_compression(body, more_body=more_body)
         headers = MutableHeaders(raw=self.initial_message["headers"])
@@ -124,8 +129,19 @@ class IdentityResponder:
             else:
                 headers["Content-Length"] = str(len(compressed))
             message["body"] = compressed
-        await self.send(self.initial_message)
-        await self.send(message)
+        return _send_both(self.send, self.initial_message, message)
+
+    def _read_headers(self) -> None:
+        """Set content_encoding_set and content_type_is_excluded from the start message's headers."""
+        self._headers_read = True
+        content_type: bytes | None = None
+        for name, value in self.initial_message["headers"]:
+            if name == b"content-encoding":
+                self.content_encoding_set = True
+            elif name == b"content-type" and content_type is None:
+                content_type = value
+        if content_type is not None:
+            self.content_type_is_excluded = content_type.decode("latin-1").startswith(DEFAULT_EXCLUDED_CONTENT_TYPES)
 
     def apply_compression(self, body: bytes, *, more_body: bool) -> bytes:
         """Compress one part of the body (``more_body=False`` for the last one); identity returns it unchanged."""
@@ -135,11 +151,16 @@ class IdentityResponder:
 class GZipResponder(IdentityResponder):
     content_encoding = "gzip"
 
+    # Created on the first body part that is compressed: small responses never pay for a compressor.
+    _compressor: zlib._Compress | None = None
+
     def __init__(self, app: ASGIApp, minimum_size: int, compresslevel: int = 9) -> None:
-        super().__init__(app, minimum_size)
+        # IdentityResponder.__init__, inlined (one call less per request).
+        self.app = app
+        self.minimum_size = minimum_size
+        self.send: Send = unattached_send
+        self.initial_message: Message = {}
         self.compresslevel = compresslevel
-        # Created on the first body part that is compressed: small responses never pay for a compressor.
-        self._compressor: zlib._Compress | None = None
 
     def apply_compression(self, body: bytes, *, more_body: bool) -> bytes:
         compressor = self._compressor
@@ -154,3 +175,12 @@ class GZipResponder(IdentityResponder):
 
 async def unattached_send(message: Message) -> NoReturn:
     raise RuntimeError("send awaitable not set")
+
+
+async def _sent() -> None:
+    """Awaited for a message held back: nothing to do now."""
+
+
+async def _send_both(send: Send, first: Message, second: Message) -> None:
+    await send(first)
+    await send(second)

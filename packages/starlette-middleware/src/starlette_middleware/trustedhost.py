@@ -59,6 +59,11 @@ class TrustedHostMiddleware:
         self._wildcard_suffixes = tuple(pattern[1:].lower() for pattern in allowed_hosts if pattern.startswith("*."))
         # Hosts that are not allowed themselves but whose "www." form is.
         self._www_hosts = frozenset(host[4:] for host in exact if host.startswith("www."))
+        # Raw Host header values accepted as they are, without decoding: the exact hosts that are already what
+        # _host_name() makes of them (lowercase, no port).  Any other value takes the general path below.
+        self._raw_exact_hosts = frozenset(
+            host.encode("latin-1") for host in exact if _host_name(host) == host and host.isascii()
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if self.allow_any or scope["type"] not in ("http", "websocket"):
@@ -68,6 +73,9 @@ class TrustedHostMiddleware:
         host = ""
         for name, value in scope["headers"]:
             if name == b"host":
+                if value in self._raw_exact_hosts:
+                    await self.app(scope, receive, send)
+                    return
                 host = _host_name(value.decode("latin-1"))
                 break
 
