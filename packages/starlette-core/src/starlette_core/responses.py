@@ -48,8 +48,8 @@ def _content_type_value(media_type: str, charset: str) -> bytes:
 # Encoded header pairs, shared by every response that needs them (tuples: never changed in place).
 _CACHED_LENGTHS = 4096
 _CONTENT_LENGTH_HEADERS: dict[int, tuple[bytes, bytes]] = {}
-# The headers of a response built without headers of its own, by (content length or -1, media type, charset).
-_DefaultKey = Tuple[int, Optional[str], str]
+# The headers of a response built without headers of its own, by (status, body length or -1, media type, charset).
+_DefaultKey = Tuple[int, int, Optional[str], str]
 _DEFAULT_HEADERS: dict[_DefaultKey, tuple[tuple[bytes, bytes], ...]] = {}
 _CACHED_DEFAULTS = 8192
 
@@ -69,9 +69,10 @@ def _content_type_header(media_type: str, charset: str) -> tuple[bytes, bytes]:
 
 
 def _default_headers(key: _DefaultKey) -> tuple[tuple[bytes, bytes], ...]:
-    length, media_type, charset = key
+    status_code, length, media_type, charset = key
     headers: list[tuple[bytes, bytes]] = []
-    if length >= 0:
+    # A body's length is sent for any status but 1xx, 204 and 304 (-1: there is no body).
+    if length >= 0 and status_code >= 200 and status_code not in (204, 304):
         headers.append(_content_length_header(length))
     if media_type is not None:
         headers.append(_content_type_header(media_type, charset))
@@ -121,12 +122,12 @@ class Response:
 
     def init_headers(self, headers: Mapping[str, str] | None = None) -> None:
         if headers is None:
-            body = getattr(self, "body", None)
-            status_code = self.status_code
-            # A body's length is sent for any status but 1xx, 204 and 304 (-1: no content-length header).
-            length = len(body) if body is not None and status_code >= 200 and status_code not in (204, 304) else -1
-            # The common case: the headers depend only on the length, media type and charset; reuse them.
-            key = (length, self.media_type, self.charset)
+            # The common case: the headers depend only on the status, body length, media type and charset.
+            try:
+                body = self.body
+            except AttributeError:  # init_headers() called before render() (a subclass's own order)
+                body = None
+            key = (self.status_code, -1 if body is None else len(body), self.media_type, self.charset)
             defaults = _DEFAULT_HEADERS.get(key)
             if defaults is None:
                 defaults = _default_headers(key)

@@ -27,16 +27,30 @@ else:  # pragma: no cover
 AppType = TypeVar("AppType", bound="Starlette")
 
 
-def _inline_plan(stack: ASGIApp) -> tuple[ServerErrorMiddleware, ExceptionMiddleware | None] | None:
+def _inline_plan(stack: ASGIApp) -> tuple[ServerErrorMiddleware, ExceptionMiddleware | None, Router] | None:
     """The layers of a middleware stack that ``Starlette.__call__`` runs inline: a ServerErrorMiddleware on top
-    (and an ExceptionMiddleware right below it), as long as their ``__call__`` is the one defined for them.
+    (and an ExceptionMiddleware right below it), as long as their ``__call__`` is the one defined for them; and
+    the Router below the ExceptionMiddleware, if that is what it wraps (it is asked to resolve requests directly).
     """
     if type(stack) is not ServerErrorMiddleware or ServerErrorMiddleware.__call__ is not _SERVER_ERROR_CALL:
         return None
     below = stack.app
     if type(below) is ExceptionMiddleware and ExceptionMiddleware.__call__ is _EXCEPTION_CALL:
-        return stack, below
-    return stack, None
+        router = below.app
+        return stack, below, router if isinstance(router, Router) else _NO_ROUTER
+    return stack, None, _NO_ROUTER
+
+
+def _resume_tracking(send: Send, tracking_send: _TrackingSend | None, started: bool) -> _TrackingSend:
+    """The tracker to carry on with: the one made so far, else a new one that knows whether the start went out."""
+    if tracking_send is None:
+        tracking_send = _TrackingSend(send)
+        tracking_send.response_started = started
+    return tracking_send
+
+
+# Stands for "no router" in a plan: never the app an ExceptionMiddleware wraps.
+_NO_ROUTER: Any = object()
 
 
 # The __call__ methods as defined: a patched one (by instrumentation, say) is called rather than inlined.
@@ -60,7 +74,7 @@ class Starlette:
     _max_body_size: Optional[int] = None
     # The middleware stack that _plan was made for (see _inline_plan).
     _planned_for: Optional[ASGIApp] = None
-    _plan: Optional[Tuple[ServerErrorMiddleware, Optional[ExceptionMiddleware]]] = None
+    _plan: Optional[Tuple[ServerErrorMiddleware, Optional[ExceptionMiddleware], Router]] = None
 
     def __init__(
         self: AppType,
@@ -136,25 +150,39 @@ class Starlette:
             return
 
         # What ServerErrorMiddleware.__call__ (and, right below it, ExceptionMiddleware.__call__) do, inlined:
-        # the same nested handling in one coroutine instead of two.
-        server_errors, exceptions = plan
-        tracking_send = _TrackingSend(send)
+        # the same nested handling in one coroutine instead of two. They share one tracker of whether the
+        # response has started; it is made only for sends that go elsewhere than through the inline code below,
+        # which knows when it sends the start itself.
+        server_errors, exceptions, router = plan
+        tracking_send: _TrackingSend | None = None
+        started = False
         try:
             if exceptions is None:
+                tracking_send = _TrackingSend(send)
                 await server_errors.app(scope, receive, tracking_send)
             else:
                 scope["starlette.exception_handlers"] = exceptions._handlers
                 try:
-                    app = exceptions._target(scope)
+                    # ExceptionMiddleware._target, for the usual case of the router right below it (and without
+                    # middleware or a body limit of its own, as Router._resolve_app checks).
+                    if (
+                        exceptions.app is router
+                        and router.middleware_stack is router._plain_stack
+                        and router._max_body_size is None
+                    ):
+                        app = router._route(scope, "http")
+                    else:
+                        app = exceptions._target(scope)
                     if type(app) is not _RequestResponseApp:
+                        tracking_send = _TrackingSend(send)
                         await app(scope, receive, tracking_send)
                     else:
                         # And what a request/response endpoint's app does (_RequestResponseApp.__call__), inlined.
-                        request = Request(scope, receive, tracking_send)
+                        request = Request(scope, receive, send)
                         try:
                             response = await app.func(request)
-                            if getattr(type(response), "__call__", None) is _RESPONSE_CALL:  # noqa: B004
-                                tracking_send.response_started = True
+                            if isinstance(response, Response) and type(response).__call__ is _RESPONSE_CALL:
+                                started = True
                                 await send(
                                     {
                                         "type": "http.response.start",
@@ -166,16 +194,19 @@ class Starlette:
                                 if response.background is not None:
                                     await response.background()
                                 return
-                            else:
-                                await response(scope, receive, tracking_send)
+                            tracking_send = _TrackingSend(send)
+                            await response(scope, receive, tracking_send)
                         except Exception as exc:
+                            tracking_send = _resume_tracking(send, tracking_send, started)
                             started = tracking_send.response_started
                             if not await app._handle(exc, request, scope, receive, tracking_send, started):
                                 raise
                 except Exception as exc:
+                    tracking_send = _resume_tracking(send, tracking_send, started)
                     if not await exceptions._handle(exc, scope, receive, tracking_send, tracking_send.response_started):
                         raise
         except Exception as exc:
+            tracking_send = _resume_tracking(send, tracking_send, started)
             await server_errors._respond(exc, scope, receive, send, tracking_send.response_started)
             # Re-raise always: the server logs it, and a test client can raise it in the test.
             raise

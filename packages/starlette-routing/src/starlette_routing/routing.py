@@ -96,7 +96,7 @@ class _RequestResponseApp:
         tracking_send = _tracking(send)
         try:
             response = await self.func(request)
-            if getattr(type(response), "__call__", None) is _RESPONSE_CALL:  # noqa: B004
+            if isinstance(response, Response) and type(response).__call__ is _RESPONSE_CALL:
                 # What Response.__call__ does for HTTP, without a coroutine of its own (and with what the
                 # tracker's __call__ does done here).
                 tracking_send.response_started = True
@@ -731,7 +731,7 @@ def _own_matches(route: Route | WebSocketRoute) -> bool:
 class _Index:
     """Candidate routes for a path, in route order: by exact static path, else by first segment."""
 
-    __slots__ = ("any", "segments", "static")
+    __slots__ = ("any", "first", "segments", "static")
 
     def __init__(self, routes: Sequence[BaseRoute], scope_type: str) -> None:
         static: dict[str, list[tuple[int, _Candidate]]] = {}
@@ -761,6 +761,8 @@ class _Index:
         self.static = {
             path: merged(group, segments.get(_first_segment(path), []), anywhere) for path, group in static.items()
         }
+        # The resolver of the first candidate for a static path, where it has one (the router tries it first).
+        self.first = {path: found[0][2] for path, found in self.static.items() if found[0][2] is not None}
 
     def candidates(self, route_path: str) -> tuple[_Candidate, ...]:
         found = self.static.get(route_path)
@@ -1037,6 +1039,12 @@ class Router(_BodyLimited):
         if index is None:
             index = routes.compiled(scope_type)
         route_path = scope["path"] if not scope.get("root_path") else get_route_path(scope)
+        first = index.first.get(route_path)
+        if first is not None:
+            # A static path whose first candidate can resolve: unless its method is wrong, it answers.
+            target = first(route_path, scope)
+            if target is not _PARTIAL_MATCH:
+                return target  # type: ignore[return-value]  # static resolvers never return None
         candidates = index.static.get(route_path)
         if candidates is None:
             candidates = index.candidates(route_path)
