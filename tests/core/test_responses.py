@@ -706,3 +706,48 @@ def test_a_str_subclass_content_is_encoded() -> None:
         pass
 
     assert Response(Text("héllo")).body == "héllo".encode()
+
+
+JSON_DOCUMENTS: list[Any] = [
+    {"a": 1, "b": [1, 2.5, -0.0, 1e300, None, True, False], "c": {"nested": 'ünïcödé ✓ \u2028 "q" \\ \n'}},
+    ["x", 1, {}, [], ""],
+    "just a string with \t and \u00e9",
+    12345678901234567890,
+    3.14,
+    None,
+    {1: "int key", 2.5: "float key", False: "bool key", None: "none key"},
+]
+
+
+@pytest.mark.parametrize("fast", [True, False], ids=["c-encoder", "python-encoder"])
+@pytest.mark.parametrize("document", JSON_DOCUMENTS)
+def test_json_rendering_is_json_dumps_compact_and_non_ascii(
+    document: Any, fast: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import json
+
+    import starlette_core.responses as responses_module
+
+    if not fast:
+        monkeypatch.setattr(responses_module, "_C_MAKE_ENCODER", None)
+    expected = json.dumps(document, ensure_ascii=False, allow_nan=False, indent=None, separators=(",", ":"))
+    assert JSONResponse(document).body == expected.encode("utf-8")
+
+
+@pytest.mark.parametrize("fast", [True, False], ids=["c-encoder", "python-encoder"])
+def test_json_rendering_refuses_what_json_cannot_represent(fast: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    import starlette_core.responses as responses_module
+
+    if not fast:
+        monkeypatch.setattr(responses_module, "_C_MAKE_ENCODER", None)
+    circular: list[Any] = []
+    circular.append(circular)
+    with pytest.raises(ValueError, match="Circular reference detected"):
+        JSONResponse(circular)
+    # A failed render leaves nothing behind: the same objects encode fine afterwards.
+    shared = {"k": [1, 2]}
+    with pytest.raises(ValueError, match="Out of range float"):
+        JSONResponse({"shared": shared, "bad": float("nan")})
+    assert JSONResponse([shared, shared]).body == b'[{"k":[1,2]},{"k":[1,2]}]'
+    with pytest.raises(TypeError, match="Object of type object is not JSON serializable"):
+        JSONResponse({"x": object()})

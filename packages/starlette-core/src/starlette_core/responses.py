@@ -246,6 +246,12 @@ class PlainTextResponse(Response):
 
 
 _JSON_ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False, indent=None, separators=(",", ":"))
+# The C encoder that _JSON_ENCODER.encode() builds for each call (None where the json module has no C part).
+# Built here directly, it skips encode()/iterencode()'s Python-level set-up; each call gets its own markers
+# dict (the circular-reference check), so calls never share state.
+_C_MAKE_ENCODER: Any = getattr(json.encoder, "c_make_encoder", None)
+_ENCODE_STRING = json.encoder.encode_basestring
+_JSON_DEFAULT = _JSON_ENCODER.default  # raises the usual TypeError for what JSON cannot represent
 
 
 class JSONResponse(Response):
@@ -264,7 +270,11 @@ class JSONResponse(Response):
     def render(self, content: Any) -> bytes:
         # Same output as json.dumps(content, ensure_ascii=False, allow_nan=False, indent=None,
         # separators=(",", ":")), without building a new encoder for every response.
-        return _JSON_ENCODER.encode(content).encode("utf-8")
+        make_encoder = _C_MAKE_ENCODER
+        if make_encoder is None:
+            return _JSON_ENCODER.encode(content).encode("utf-8")
+        encoder = make_encoder({}, _JSON_DEFAULT, _ENCODE_STRING, None, ":", ",", False, False, False)
+        return "".join(encoder(content, 0)).encode("utf-8")
 
 
 class RedirectResponse(Response):
