@@ -88,10 +88,14 @@ class CORSMiddleware:
             except UnicodeEncodeError:
                 pass
         self._raw_origins = frozenset(raw_origins)
-        # What send() adds from simple_headers, encoded once.
+        # What send() adds from simple_headers, encoded once; the names it may set in a response.
         self._raw_simple_headers = [
             (key.lower().encode("latin-1"), value.encode("latin-1")) for key, value in simple_headers.items()
         ]
+        self._simple_sets_allow_origin = "Access-Control-Allow-Origin" in simple_headers
+        self._names_set = frozenset(
+            [b"access-control-allow-origin", b"vary"] + [key for key, _ in self._raw_simple_headers]
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -211,6 +215,8 @@ _SIMPLE_RESPONSE = CORSMiddleware.simple_response
 _SEND = CORSMiddleware.send
 _ALLOW_EXPLICIT_ORIGIN = CORSMiddleware.allow_explicit_origin
 _IS_ALLOWED_ORIGIN = CORSMiddleware.is_allowed_origin
+_ALLOW_ORIGIN = b"access-control-allow-origin"
+_VARY_ORIGIN = (b"vary", b"Origin")
 
 
 def _set_header(headers: list[tuple[bytes, bytes]], key: bytes, value: bytes) -> None:
@@ -234,11 +240,6 @@ def _simple_send(
     if message["type"] != "http.response.start":
         return send(message)
 
-    headers: list[tuple[bytes, bytes]] = list(message.get("headers", ()))
-    message["headers"] = headers
-    for key, value in middleware._raw_simple_headers:
-        _set_header(headers, key, value)
-
     if middleware.allow_all_origins:
         # A request with cookies must get its own origin back rather than "*".
         allow = cookie
@@ -246,19 +247,31 @@ def _simple_send(
         allow = origin in middleware._raw_origins
     else:
         allow = middleware.is_allowed_origin(origin=origin.decode("latin-1"))
-    if allow:
-        # allow_explicit_origin(): set Access-Control-Allow-Origin, add Origin to Vary.
+
+    # The message gets a new list (the app's own stays as it was), as MutableHeaders(scope=message) gives it.
+    headers = message.get("headers", ())
+    if type(headers) is list and (not allow or not middleware._simple_sets_allow_origin):
         for item in headers:
-            if item[0] == b"vary" or item[0] == b"access-control-allow-origin":
-                _set_header(headers, b"access-control-allow-origin", origin)
-                for name, value in headers:
-                    if name == b"vary":
-                        _set_header(headers, b"vary", value + b", Origin")
-                        break
-                else:
-                    headers.append((b"vary", b"Origin"))
+            if item[0] in middleware._names_set:
                 break
         else:
-            headers.append((b"access-control-allow-origin", origin))
-            headers.append((b"vary", b"Origin"))
+            # None of the headers to set is there yet: they are all appended, in the order send() adds them.
+            if allow:
+                message["headers"] = [*headers, *middleware._raw_simple_headers, (_ALLOW_ORIGIN, origin), _VARY_ORIGIN]
+            else:
+                message["headers"] = [*headers, *middleware._raw_simple_headers]
+            return send(message)
+
+    headers = message["headers"] = list(headers)
+    for key, value in middleware._raw_simple_headers:
+        _set_header(headers, key, value)
+    if allow:
+        # allow_explicit_origin(): set Access-Control-Allow-Origin, add Origin to Vary.
+        _set_header(headers, _ALLOW_ORIGIN, origin)
+        for name, value in headers:
+            if name == b"vary":
+                _set_header(headers, b"vary", value + b", Origin")
+                break
+        else:
+            headers.append(_VARY_ORIGIN)
     return send(message)

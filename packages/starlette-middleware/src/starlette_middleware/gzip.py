@@ -8,7 +8,7 @@ encoded and is not a server-sent event stream.  Every response that could be com
 from __future__ import annotations
 
 import zlib
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Iterable
 from typing import NoReturn
 
 from starlette_core.datastructures import MutableHeaders
@@ -36,16 +36,8 @@ class GZipMiddleware:
             await self.app(scope, receive, send)
             return
 
-        responder: IdentityResponder
-        for name, value in scope["headers"]:
-            # (find() rather than `in`: on bytes, `in` first tries the needle as an integer, which is slow.)
-            if name == b"accept-encoding" and value.find(b"gzip") != -1:
-                responder = GZipResponder(self.app, self.minimum_size, self.compresslevel)
-                break
-        else:
-            responder = IdentityResponder(self.app, self.minimum_size)
         # What responder(scope, receive, send) does, without a coroutine of its own.
-        responder.send = send
+        responder = _NegotiatingResponder(self.app, self.minimum_size, self.compresslevel, scope["headers"], send)
         await self.app(scope, receive, responder.send_with_compression)
 
 
@@ -120,7 +112,7 @@ class IdentityResponder:
         compressed = self.apply_compression(body, more_body=more_body)
         headers = MutableHeaders(raw=self.initial_message["headers"])
         headers.add_vary_header("Accept-Encoding")
-        content_encoding = getattr(self, "content_encoding", None)
+        content_encoding = self._content_encoding()
         if content_encoding is not None:
             headers["Content-Encoding"] = content_encoding
             if more_body:
@@ -130,6 +122,10 @@ class IdentityResponder:
                 headers["Content-Length"] = str(len(compressed))
             message["body"] = compressed
         return _send_both(self.send, self.initial_message, message)
+
+    def _content_encoding(self) -> str | None:
+        """The Content-Encoding of what apply_compression() makes (None: the body is sent as it is)."""
+        return getattr(self, "content_encoding", None)
 
     def _read_headers(self) -> None:
         """Set content_encoding_set and content_type_is_excluded from the start message's headers."""
@@ -171,6 +167,48 @@ class GZipResponder(IdentityResponder):
         if not more_body:
             compressed += compressor.flush()
         return compressed
+
+
+class _NegotiatingResponder(GZipResponder):
+    """GZipMiddleware's responder: a GZipResponder for a request whose Accept-Encoding mentions gzip, else an
+    IdentityResponder.  It reads the request's headers only once a body could be compressed: a small body in a
+    single part goes out as it is either way.
+    """
+
+    # None until _read_headers() has looked at the request's Accept-Encoding.
+    _gzip: bool | None = None
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        minimum_size: int,
+        compresslevel: int,
+        request_headers: Iterable[tuple[bytes, bytes]],
+        send: Send,
+    ) -> None:
+        self.app = app
+        self.minimum_size = minimum_size
+        self.send = send
+        self.initial_message = {}
+        self.compresslevel = compresslevel
+        self._request_headers = request_headers
+
+    def _read_headers(self) -> None:
+        super()._read_headers()
+        self._gzip = False
+        for name, value in self._request_headers:
+            # (find() rather than `in`: on bytes, `in` first tries the needle as an integer, which is slow.)
+            if name == b"accept-encoding" and value.find(b"gzip") != -1:
+                self._gzip = True
+                break
+
+    def _content_encoding(self) -> str | None:
+        return "gzip" if self._gzip else None
+
+    def apply_compression(self, body: bytes, *, more_body: bool) -> bytes:
+        if self._gzip:
+            return super().apply_compression(body, more_body=more_body)
+        return body
 
 
 async def unattached_send(message: Message) -> NoReturn:
