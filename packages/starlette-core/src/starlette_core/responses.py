@@ -108,8 +108,16 @@ class Response:
         if media_type is not None:
             self.media_type = media_type
         self.background = background
-        self.body = self.render(content)
-        self.init_headers(headers)
+        self.body = body = self.render(content)
+        if headers is None and type(self).init_headers is _INIT_HEADERS:
+            # init_headers(None), inlined (see there).
+            key = (self.status_code, -1 if body is None else len(body), self.media_type, self.charset)
+            defaults = _DEFAULT_HEADERS.get(key)
+            if defaults is None:
+                defaults = _default_headers(key)
+            self.raw_headers = list(defaults)
+        else:
+            self.init_headers(headers)
 
     def render(self, content: Any) -> bytes | memoryview:
         if type(content) is str:  # the common case first
@@ -235,6 +243,9 @@ class Response:
         await send({"type": body, "body": self.body})
         if self.background is not None:
             await self.background()
+
+
+_INIT_HEADERS = Response.init_headers
 
 
 class HTMLResponse(Response):
