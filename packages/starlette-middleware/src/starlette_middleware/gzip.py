@@ -36,7 +36,8 @@ class GZipMiddleware:
             await self.app(scope, receive, send)
             return
 
-        # What responder(scope, receive, send) does, without a coroutine of its own.
+        # What a responder's __call__ does, without a coroutine of its own.  Gzip or identity is decided by the
+        # request's Accept-Encoding when a body could be compressed (see _NegotiatingResponder).
         responder = _NegotiatingResponder(self.app, self.minimum_size, self.compresslevel, scope["headers"], send)
         await self.app(scope, receive, responder.send_with_compression)
 
@@ -68,8 +69,10 @@ class IdentityResponder:
         await self.app(scope, receive, self.send_with_compression)
 
     def send_with_compression(self, message: Message) -> Awaitable[None]:
-        """Handles one message of the app's response; await the result (it is not a coroutine of its own
-        where nothing but the wrapped send has to be awaited)."""
+        """Handle one message of the app's response; the caller awaits the result.
+
+        Not a coroutine itself: where only the wrapped send has to be awaited, its awaitable is handed back.
+        """
         message_type = message["type"]
         if message_type == "http.response.start":
             # Hold the start back until the first body part tells whether (and how) to change the headers.
