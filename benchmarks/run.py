@@ -277,6 +277,8 @@ def _callgrind_instructions(impl: str, name: str, n: int) -> int:
         capture_output=True,
         text=True,
         cwd=str(HERE),
+        # A fixed hash seed: with random ones, dict layouts (and so the counts) vary by a few hundred instructions.
+        env={**os.environ, "PYTHONHASHSEED": "0"},
     )
     for line in out.stderr.splitlines():
         if "Collected :" in line:

@@ -76,3 +76,24 @@ async def test_only_the_first_content_type_counts() -> None:
     await GZipMiddleware(app)(http_scope(headers=[(b"accept-encoding", b"gzip")]), receiver(), sent)
     assert sent.headers[b"content-encoding"] == b"gzip"
     assert gzip.decompress(sent.body) == b"x" * 1000
+
+
+@pytest.mark.anyio
+async def test_a_responder_subclass_with_its_own_send_with_compression_gets_the_messages() -> None:
+    from starlette_core.types import Message
+    from starlette_middleware.gzip import GZipResponder
+
+    seen: list[str] = []
+
+    class Watching(GZipResponder):
+        async def send_with_compression(self, message: Message) -> None:
+            seen.append(message["type"])
+            await super().send_with_compression(message)
+
+    sent = Recorder()
+    responder = Watching(app_sending([(b"content-type", b"text/plain")]), minimum_size=10)
+    await responder(http_scope(headers=[(b"accept-encoding", b"gzip")]), receiver(), sent)
+    assert seen == ["http.response.start", "http.response.body", "http.response.body", "http.response.body"]
+    assert sent.messages[0]["type"] == "http.response.start"
+    assert sent.messages[1] == {"type": "http.response.body", "body": b"small"}
+    assert gzip.decompress(sent.messages[2]["body"] + sent.messages[3]["body"]) == b"more" * 100

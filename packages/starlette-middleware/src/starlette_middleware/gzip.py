@@ -39,7 +39,7 @@ class GZipMiddleware:
         # What a responder's __call__ does, without a coroutine of its own.  Gzip or identity is decided by the
         # request's Accept-Encoding when a body could be compressed (see _NegotiatingResponder).
         responder = _NegotiatingResponder(self.app, self.minimum_size, self.compresslevel, scope["headers"], send)
-        await self.app(scope, receive, responder.send_with_compression)
+        await self.app(scope, receive, responder._handle_message)
 
 
 class IdentityResponder:
@@ -66,10 +66,17 @@ class IdentityResponder:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         self.send = send
-        await self.app(scope, receive, self.send_with_compression)
+        if type(self).send_with_compression is _SEND_WITH_COMPRESSION:
+            await self.app(scope, receive, self._handle_message)
+        else:  # a subclass's own send_with_compression
+            await self.app(scope, receive, self.send_with_compression)
 
-    def send_with_compression(self, message: Message) -> Awaitable[None]:
-        """Handle one message of the app's response; the caller awaits the result.
+    async def send_with_compression(self, message: Message) -> None:
+        """The send the app gets: handles one message of its response."""
+        await self._handle_message(message)
+
+    def _handle_message(self, message: Message) -> Awaitable[None]:
+        """What ``send_with_compression`` does; the caller awaits the result.
 
         Not a coroutine itself: where only the wrapped send has to be awaited, its awaitable is handed back.
         """
@@ -145,6 +152,9 @@ class IdentityResponder:
     def apply_compression(self, body: bytes, *, more_body: bool) -> bytes:
         """Compress one part of the body (``more_body=False`` for the last one); identity returns it unchanged."""
         return body
+
+
+_SEND_WITH_COMPRESSION = IdentityResponder.send_with_compression
 
 
 class GZipResponder(IdentityResponder):
