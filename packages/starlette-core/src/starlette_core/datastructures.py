@@ -5,6 +5,8 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import ItemsView, Iterable, Iterator, KeysView, Mapping, MutableMapping, Sequence, ValuesView
+from itertools import repeat
+from operator import itemgetter
 from shlex import shlex
 from typing import Any, BinaryIO, NamedTuple, TypeVar, Union, overload
 from urllib.parse import SplitResult, parse_qsl, unquote, urlencode, urlsplit
@@ -437,28 +439,54 @@ class MultiDict(ImmutableMultiDict[Any, Any]):
         self._dict.update(value._dict)
 
 
+# Stand-ins for the escapes "%26" ("&") and "%3D" ("=") while a whole query string is unquoted at once: characters
+# that latin-1 decoding (how a raw query string becomes text) never produces.
+_AMPERSAND = "\ue026"
+_EQUALS = "\ue03d"
+_NAME_VALUE = itemgetter(0, 2)  # (name, value) of a str.partition("=") result
+_EQUALS_SIGNS = repeat("=")
+
+
+def _split_pairs(query: str) -> list[tuple[str, str]]:
+    """The (name, value) of every non-empty "&"-separated field, split at its first "=" (all in C)."""
+    return list(map(_NAME_VALUE, map(str.partition, filter(None, query.split("&")), _EQUALS_SIGNS)))
+
+
 def _parse_query_string(query: str) -> list[tuple[str, str]]:
-    """``urllib.parse.parse_qsl(query, keep_blank_values=True)``, with fewer steps per pair.
+    """``urllib.parse.parse_qsl(query, keep_blank_values=True)``, in a few passes over the whole string.
 
     Pairs are separated by "&" (empty ones skipped); a pair without "=" has an empty value; "+" means a space
-    and %-escapes are decoded as UTF-8 with replacement characters, as parse_qsl does.
+    and %-escapes are decoded as UTF-8 with replacement characters, as parse_qsl does.  Unquoting the whole string
+    at once gives what unquoting each name and value does (a UTF-8 decoder never lets an invalid sequence run into
+    "&" or "="), once the escapes of "&" and "=" are stand-ins that the split does not see.
     """
-    items: list[tuple[str, str]] = []
-    append = items.append
-    for pair in query.split("&"):
-        if not pair:
-            continue
-        name, _, value = pair.partition("=")
-        if "+" in name:
-            name = name.replace("+", " ")
-        if "%" in name:
-            name = unquote(name)
-        if "+" in value:
-            value = value.replace("+", " ")
-        if "%" in value:
-            value = unquote(value)
-        append((name, value))
-    return items
+    query = query.replace("+", " ")
+    if "%" not in query:
+        return _split_pairs(query)
+    if _AMPERSAND in query or _EQUALS in query:
+        return _parse_query_string_pairwise(query)
+    escaped = query
+    ampersands = escaped.count("%26")
+    if ampersands:
+        escaped = escaped.replace("%26", _AMPERSAND)
+    equals = escaped.count("%3D") + escaped.count("%3d")
+    if equals:
+        escaped = escaped.replace("%3D", _EQUALS).replace("%3d", _EQUALS)
+    text = unquote(escaped)
+    if not ampersands and not equals:
+        return _split_pairs(text)
+    if text.count(_AMPERSAND) != ampersands or text.count(_EQUALS) != equals:
+        # Another escape decoded to a stand-in too: the text cannot tell them apart.
+        return _parse_query_string_pairwise(query)
+    return [
+        (name.replace(_AMPERSAND, "&").replace(_EQUALS, "="), value.replace(_AMPERSAND, "&").replace(_EQUALS, "="))
+        for name, value in _split_pairs(text)
+    ]
+
+
+def _parse_query_string_pairwise(query: str) -> list[tuple[str, str]]:
+    """``_parse_query_string`` one pair at a time ("+" already replaced)."""
+    return [(unquote(name), unquote(value)) for name, value in _split_pairs(query)]
 
 
 class QueryParams(ImmutableMultiDict[str, str]):
@@ -587,6 +615,10 @@ class Headers(Mapping[str, str]):
     shared with the ASGI scope or a MutableHeaders), so they stay O(1) without ever returning stale values.
     """
 
+    # The lookup dict and the copy of the raw list it was built from (None: not built yet).
+    _snapshot: list[tuple[bytes, bytes]] | None = None
+    _lookup: dict[bytes, bytes]
+
     def __init__(
         self,
         headers: Mapping[str, str] | None = None,
@@ -604,16 +636,21 @@ class Headers(Mapping[str, str]):
         elif scope is not None:
             # scope["headers"] may be any iterable: make it a list that both this object and the scope share.
             self._list = scope["headers"] = list(scope["headers"])
-        self._snapshot: list[tuple[bytes, bytes]] | None = None
-        self._lookup: dict[bytes, bytes] = {}
+
+    @classmethod
+    def _from_scope(cls, scope: MutableMapping[str, Any]) -> Headers:
+        """``Headers(scope=scope)``, without the argument checks."""
+        new = cls.__new__(cls)
+        new._list = scope["headers"] = list(scope["headers"])
+        return new
 
     def _first_values(self) -> dict[bytes, bytes]:
-        """Header name -> first value, cached for as long as the raw list is unchanged."""
-        if self._snapshot != self._list:
-            # dict() over the reversed pairs keeps the *first* value of a repeated header.
-            self._lookup = dict(reversed(self._list))
-            self._snapshot = self._list[:]
-        return self._lookup
+        """Header name -> first value, built again (lookups call this when the raw list no longer equals
+        ``_snapshot``, the copy the current dict was built from)."""
+        # dict() over the reversed pairs keeps the *first* value of a repeated header.
+        lookup = self._lookup = dict(reversed(self._list))
+        self._snapshot = self._list[:]
+        return lookup
 
     @property
     def raw(self) -> list[tuple[bytes, bytes]]:
@@ -640,8 +677,14 @@ class Headers(Mapping[str, str]):
 
     def __getitem__(self, key: str) -> str:
         try:
-            return self._first_values()[key.lower().encode("latin-1")].decode("latin-1")
-        except (KeyError, UnicodeEncodeError):
+            raw_key = key.lower().encode("latin-1")
+        except UnicodeEncodeError:
+            raise KeyError(key) from None
+        # The lookup dict is current while the raw list equals its snapshot (the check inlined: lookups are hot).
+        lookup = self._lookup if self._snapshot == self._list else self._first_values()
+        try:
+            return lookup[raw_key].decode("latin-1")
+        except KeyError:
             raise KeyError(key) from None
 
     @overload
@@ -653,16 +696,20 @@ class Headers(Mapping[str, str]):
     def get(self, key: str, default: Any = None) -> Any:
         """The first value of the header ``key`` (case-insensitive), or ``default``."""
         try:
-            value = self._first_values().get(key.lower().encode("latin-1"))
+            raw_key = key.lower().encode("latin-1")
         except UnicodeEncodeError:
             return default
+        lookup = self._lookup if self._snapshot == self._list else self._first_values()
+        value = lookup.get(raw_key)
         return default if value is None else value.decode("latin-1")
 
     def __contains__(self, key: Any) -> bool:
         try:
-            return key.lower().encode("latin-1") in self._first_values()
+            raw_key = key.lower().encode("latin-1")
         except UnicodeEncodeError:
             return False
+        lookup = self._lookup if self._snapshot == self._list else self._first_values()
+        return raw_key in lookup
 
     def __iter__(self) -> Iterator[Any]:
         return iter(self.keys())

@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import AsyncGenerator, Iterator, Mapping
-from typing import TYPE_CHECKING, Any, NoReturn, cast
+from typing import TYPE_CHECKING, Any, Callable, NoReturn, cast
 
 from starlette_core._utils import AwaitableOrContextManager, AwaitableOrContextManagerWrapper
-from starlette_core.datastructures import URL, Address, FormData, Headers, QueryParams, State
+from starlette_core.datastructures import URL, Address, FormData, Headers, QueryParams, State, _parse_query_string
 from starlette_core.exceptions import HTTPException
 from starlette_core.types import Message, Receive, Scope, Send
 
@@ -32,6 +32,12 @@ SERVER_PUSH_HEADERS_TO_COPY = {
     "cache-control",
     "user-agent",
 }
+
+_json_loads = json.loads
+# What json.loads(text) runs for a str: the default decoder's C scanner between two runs of JSON whitespace.
+_json_scan: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
+_json_whitespace = re.compile(r"[ \t\n\r]*").match
+_JSON_WHITESPACE = frozenset(b" \t\n\r")
 
 # Backslash escapes inside a quoted cookie value: an octal triple (\012) or any other escaped character (\").
 _COOKIE_ESCAPE = re.compile(r"\\(?:([0-3][0-7][0-7])|(.))")
@@ -57,6 +63,7 @@ def cookie_parser(cookie_string: str) -> dict[str, str]:
     dropped, quoted values are unquoted, and malformed chunks never raise.  A later duplicate name wins.
     """
     cookies: dict[str, str] = {}
+    quoted = '"' in cookie_string
     for chunk in cookie_string.split(";"):
         key, sep, value = chunk.partition("=")
         if not sep:
@@ -64,7 +71,7 @@ def cookie_parser(cookie_string: str) -> dict[str, str]:
         key = key.strip()
         value = value.strip()
         if key or value:
-            cookies[key] = _unquote_cookie(value)
+            cookies[key] = _unquote_cookie(value) if quoted else value
     return cookies
 
 
@@ -132,14 +139,19 @@ class HTTPConnection(Mapping[str, Any]):
     def headers(self) -> Headers:
         headers = self._headers
         if headers is None:
-            headers = self._headers = Headers(scope=self.scope)
+            headers = self._headers = Headers._from_scope(self.scope)
         return headers
 
     @property
     def query_params(self) -> QueryParams:
         query_params = self._query_params
         if query_params is None:
-            query_params = self._query_params = QueryParams(self.scope["query_string"])
+            query_string = self.scope["query_string"]
+            if type(query_string) is bytes:
+                query_params = QueryParams._from_list(_parse_query_string(query_string.decode("latin-1")))
+            else:
+                query_params = QueryParams(query_string)
+            self._query_params = query_params
         return query_params
 
     @property
@@ -245,44 +257,59 @@ class Request(HTTPConnection):
 
     async def body(self) -> bytes:
         if not hasattr(self, "_body"):
-            if type(self).stream is Request.stream:
-                self._body = await self._read_body()
-            else:
+            if type(self).stream is not Request.stream:
                 # A subclass that reshapes the stream (e.g. decompresses it): its chunks make the body.
                 chunks = [chunk async for chunk in self.stream()]
                 self._body = chunks[0] if len(chunks) == 2 and not chunks[1] else b"".join(chunks)
+                return self._body
+            # What stream() yields, joined, read straight from receive (no async generator).
+            if self._stream_consumed:
+                raise RuntimeError("Stream consumed")
+            receive = self._receive
+            body = b""
+            chunks_read: list[bytes] | None = None
+            while True:
+                message = await receive()
+                message_type = message["type"]
+                if message_type == "http.request":
+                    chunk = message.get("body", b"")
+                    if chunk:
+                        if not body:
+                            body = chunk
+                        elif chunks_read is None:
+                            chunks_read = [body, chunk]
+                        else:
+                            chunks_read.append(chunk)
+                    if not message.get("more_body", False):
+                        self._stream_consumed = True
+                        # The usual case is one message: keep its body rather than copying it through join().
+                        self._body = body if chunks_read is None else b"".join(chunks_read)
+                        break
+                elif message_type == "http.disconnect":
+                    self._is_disconnected = True
+                    raise ClientDisconnect()
         return self._body
-
-    async def _read_body(self) -> bytes:
-        """What ``stream()`` yields, joined, read straight from ``receive`` (no async generator)."""
-        if self._stream_consumed:
-            raise RuntimeError("Stream consumed")
-        receive = self._receive
-        body = b""
-        chunks: list[bytes] | None = None
-        while True:
-            message = await receive()
-            message_type = message["type"]
-            if message_type == "http.request":
-                chunk = message.get("body", b"")
-                if chunk:
-                    if not body:
-                        body = chunk
-                    elif chunks is None:
-                        chunks = [body, chunk]
-                    else:
-                        chunks.append(chunk)
-                if not message.get("more_body", False):
-                    self._stream_consumed = True
-                    # The usual case is one message: keep its body rather than copying it through join().
-                    return body if chunks is None else b"".join(chunks)
-            elif message_type == "http.disconnect":
-                self._is_disconnected = True
-                raise ClientDisconnect()
 
     async def json(self) -> Any:
         if not hasattr(self, "_json"):
-            self._json = json.loads(await self.body())
+            body = await self.body()
+            # json.loads(body) for a body that it would decode as UTF-8 (no BOM, no NUL in the first two bytes,
+            # at least 4 bytes), without its Python-level layers: the same decoder, the same errors.
+            if json.loads is _json_loads and type(body) is bytes and len(body) >= 4 and 0 < body[0] < 128 and body[1]:
+                text = body.decode("utf-8", "surrogatepass")
+                # (The whitespace pattern matches everywhere, possibly the empty string: never None.)
+                start = _json_whitespace(text, 0).end() if body[0] in _JSON_WHITESPACE else 0  # type: ignore[union-attr]
+                try:
+                    value, end = _json_scan(text, start)
+                except StopIteration as err:
+                    raise json.JSONDecodeError("Expecting value", text, err.value) from None
+                if end != len(text):
+                    end = _json_whitespace(text, end).end()  # type: ignore[union-attr]
+                    if end != len(text):
+                        raise json.JSONDecodeError("Extra data", text, end)
+                self._json = value
+            else:
+                self._json = json.loads(body)
         return self._json
 
     async def _get_form(

@@ -1,0 +1,70 @@
+"""request.query_params / headers / cookies: the fast constructors give what the public ones give."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette_core.datastructures import Headers, MutableHeaders, QueryParams
+from starlette_core.requests import HTTPConnection, cookie_parser
+
+
+def make_scope(**overrides: Any) -> dict[str, Any]:
+    scope: dict[str, Any] = {"type": "http", "path": "/", "query_string": b"", "headers": []}
+    scope.update(overrides)
+    return scope
+
+
+def test_query_params_of_bytes_and_of_str() -> None:
+    raw = b"q=hello+world&tag=a&tag=b&caf%C3%A9=cr%C3%A8me&x=%26&blank&=v"
+    from_bytes = HTTPConnection(make_scope(query_string=raw)).query_params
+    assert type(from_bytes) is QueryParams
+    assert from_bytes == QueryParams(raw)
+    assert from_bytes.multi_items() == QueryParams(raw).multi_items()
+    assert from_bytes.getlist("tag") == ["a", "b"]
+    assert from_bytes["café"] == "crème"
+    assert str(from_bytes) == str(QueryParams(raw))
+    # A server that puts a str in the scope (not what ASGI says) still gets the public constructor's result.
+    from_str = HTTPConnection(make_scope(query_string="a=1&a=%C3%A9")).query_params
+    assert from_str.multi_items() == [("a", "1"), ("a", "é")]
+
+
+def test_latin_1_bytes_in_the_query_string() -> None:
+    params = HTTPConnection(make_scope(query_string=b"a=\xe9&\xff=%FF")).query_params
+    assert params.multi_items() == [("a", "é"), ("ÿ", "\ufffd")]
+
+
+def test_headers_from_the_scope_share_its_list() -> None:
+    original = [(b"host", b"example.com"), (b"x-a", b"1"), (b"x-a", b"2")]
+    scope = make_scope(headers=iter(original))
+    headers = HTTPConnection(scope).headers
+    assert type(headers) is Headers
+    assert headers == Headers(raw=original)
+    assert headers.raw is scope["headers"]
+    assert headers["x-a"] == "1"
+    # Changes to the scope's list show up in later lookups; the original iterable's list is left alone.
+    scope["headers"][1:3] = [(b"x-a", b"3")]
+    assert headers["x-a"] == "3"
+    assert headers.getlist("x-a") == ["3"]
+    assert "x-b" not in headers
+    scope["headers"].append((b"x-b", b"4"))
+    assert headers.get("x-b") == "4"
+    assert "X-B" in headers
+    assert original[1] == (b"x-a", b"1")
+
+
+def test_header_lookups_rebuild_after_any_change() -> None:
+    headers = MutableHeaders(raw=[(b"a", b"1")])
+    assert headers["a"] == "1"
+    headers.raw[0] = (b"a", b"2")
+    assert headers.get("a") == "2"
+    headers.raw.clear()
+    assert "a" not in headers
+    assert headers.get("a", "none") == "none"
+    headers.append("A", "3")
+    assert headers["a"] == "3"
+
+
+def test_cookie_parser_unquotes_only_when_there_are_quotes() -> None:
+    assert cookie_parser('a=b; c="d"; e="x\\"y"; f="\\101"') == {"a": "b", "c": "d", "e": 'x"y', "f": "A"}
+    assert cookie_parser("a=b; c=d;e = f ;bare; =; ;") == {"a": "b", "c": "d", "e": "f", "": "bare"}
+    assert cookie_parser('a="b') == {"a": '"b'}
