@@ -233,3 +233,14 @@ async def test_an_unhandled_error_after_the_inline_start_went_out_gets_no_500() 
     with pytest.raises(OSError, match="client went away"):
         await app(http_scope("/"), receive, send)
     assert [message["type"] for message in sent] == ["http.response.start", "http.response.body"]
+
+
+def test_a_later_route_for_the_same_static_path_keeps_its_body_limit(test_client_factory: TestClientFactory) -> None:
+    routes = [
+        Route("/items", hello, methods=["GET"]),
+        with_max_body_size(Route("/items", echo_length, methods=["POST"]), 5),
+    ]
+    client = test_client_factory(Starlette(routes=routes))
+    assert client.get("/items").text == "hello"
+    assert client.post("/items", content=b"x" * 5).text == "5"
+    assert client.post("/items", content=b"x" * 6).status_code == 413

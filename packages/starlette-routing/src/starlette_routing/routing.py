@@ -761,8 +761,14 @@ class _Index:
         self.static = {
             path: merged(group, segments.get(_first_segment(path), []), anywhere) for path, group in static.items()
         }
-        # The resolver of the first candidate for a static path, where it has one (the router tries it first).
-        self.first = {path: found[0][2] for path, found in self.static.items() if found[0][2] is not None}
+        # The first candidate for a static path, where it is a Route that resolves itself (the router tries it
+        # first, inline).
+        self.first: dict[str, Route] = {}
+        for path, found in self.static.items():
+            head, _, resolver = found[0]
+            if resolver is not None:
+                assert isinstance(head, Route)
+                self.first[path] = head
 
     def candidates(self, route_path: str) -> tuple[_Candidate, ...]:
         found = self.static.get(route_path)
@@ -1041,10 +1047,16 @@ class Router(_BodyLimited):
         route_path = scope["path"] if not scope.get("root_path") else get_route_path(scope)
         first = index.first.get(route_path)
         if first is not None:
-            # A static path whose first candidate can resolve: unless its method is wrong, it answers.
-            target = first(route_path, scope)
-            if target is not _PARTIAL_MATCH:
-                return target  # type: ignore[return-value]  # static resolvers never return None
+            # A static path whose first candidate is a plain Route: unless its method is wrong, it answers.
+            # (Route._resolve_static, inlined: this is the path most requests take.)
+            methods = first.methods
+            if not methods or scope["method"] in methods:
+                inherited = scope.get("path_params")
+                scope["endpoint"] = first.endpoint
+                scope["path_params"] = dict(inherited) if inherited else {}
+                if first._max_body_size is None and _BODY_LIMIT_KEY not in scope:
+                    return first.app
+                return first.handle
         candidates = index.static.get(route_path)
         if candidates is None:
             candidates = index.candidates(route_path)
