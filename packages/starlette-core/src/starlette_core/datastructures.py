@@ -625,17 +625,19 @@ class Headers(Mapping[str, str]):
         raw: list[tuple[bytes, bytes]] | None = None,
         scope: MutableMapping[str, Any] | None = None,
     ) -> None:
-        self._list: list[tuple[bytes, bytes]] = []
-        if headers is not None:
+        self._list: list[tuple[bytes, bytes]]
+        if scope is not None and headers is None and raw is None:
+            # scope["headers"] may be any iterable: make it a list that both this object and the scope share.
+            self._list = scope["headers"] = list(scope["headers"])
+        elif headers is not None:
             assert raw is None, 'Cannot set both "headers" and "raw".'
             assert scope is None, 'Cannot set both "headers" and "scope".'
             self._list = [(key.lower().encode("latin-1"), value.encode("latin-1")) for key, value in headers.items()]
         elif raw is not None:
             assert scope is None, 'Cannot set both "raw" and "scope".'
             self._list = raw
-        elif scope is not None:
-            # scope["headers"] may be any iterable: make it a list that both this object and the scope share.
-            self._list = scope["headers"] = list(scope["headers"])
+        else:
+            self._list = []
 
     @classmethod
     def _from_scope(cls, scope: MutableMapping[str, Any]) -> Headers:
