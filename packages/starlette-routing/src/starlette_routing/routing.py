@@ -378,6 +378,7 @@ class Route(_BodyLimited, _EndpointRoute):
         self.endpoint = endpoint
         self.name = get_name(endpoint) if name is None else name
         self.include_in_schema = include_in_schema
+        self._max_body_size = None  # an instance attribute: read on every request, and cheaper to read than the class's
 
         handler = _unwrap_partial(endpoint)
         if isinstance(handler, (types.FunctionType, types.MethodType)):  # inspect.isfunction / ismethod
@@ -893,6 +894,7 @@ class Router(_BodyLimited):
         middleware: Sequence[Middleware] | None = None,
     ) -> None:
         self.routes = [] if routes is None else list(routes)
+        self._max_body_size = None  # an instance attribute: read on every request, and cheaper to read than the class's
         self.redirect_slashes = redirect_slashes
         self.default: ASGIApp = self.not_found if default is None else default
         self.on_startup = [] if on_startup is None else list(on_startup)
