@@ -100,9 +100,12 @@ def test_route_body_limits_apply_to_static_and_dynamic_paths(test_client_factory
 def test_a_limit_set_on_the_application_router_applies(test_client_factory: TestClientFactory) -> None:
     app = Starlette(routes=[Route("/upload", echo_length, methods=["POST"])])
     app.router.max_body_size = 5
+    assert app.router.max_body_size == 5
     client = test_client_factory(app)
     assert client.post("/upload", content=b"x" * 5).text == "5"
     assert client.post("/upload", content=b"x" * 6).status_code == 413
+    app.router.max_body_size = None  # and the router answers directly again
+    assert client.post("/upload", content=b"x" * 6).text == "6"
 
 
 def test_router_middleware_runs_under_the_application(test_client_factory: TestClientFactory) -> None:
@@ -244,3 +247,20 @@ def test_a_later_route_for_the_same_static_path_keeps_its_body_limit(test_client
     assert client.get("/items").text == "hello"
     assert client.post("/items", content=b"x" * 5).text == "5"
     assert client.post("/items", content=b"x" * 6).status_code == 413
+
+
+def test_a_router_middleware_stack_can_be_replaced(test_client_factory: TestClientFactory) -> None:
+    router = Router(routes=[Route("/", hello)])
+    assert router.middleware_stack == router.app
+    seen: list[str] = []
+    routing = router.middleware_stack
+
+    async def watching(scope: Scope, receive: Receive, send: Send) -> None:
+        seen.append(scope["path"])
+        await routing(scope, receive, send)
+
+    router.middleware_stack = watching
+    app = Starlette()
+    app.router = router
+    assert test_client_factory(app).get("/").text == "hello"
+    assert seen == ["/"]

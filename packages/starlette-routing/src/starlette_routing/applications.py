@@ -165,11 +165,7 @@ class Starlette:
                 try:
                     # ExceptionMiddleware._target, for the usual case of the router right below it (and without
                     # middleware or a body limit of its own, as Router._resolve_app checks).
-                    if (
-                        exceptions.app is router
-                        and router.middleware_stack is router._plain_stack
-                        and router._max_body_size is None
-                    ):
+                    if exceptions.app is router and router._direct:
                         app = router._route(scope, "http")
                     else:
                         app = exceptions._target(scope)

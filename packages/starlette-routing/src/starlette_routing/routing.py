@@ -878,7 +878,10 @@ def _safe_redirect_path(path: str) -> bool:
 
 
 class Router(_BodyLimited):
+    # The stack that only routes (no router middleware, __call__/app as defined here), and whether awaiting the
+    # router comes down to routing: that stack, and no body limit of the router's own (see _resolve_app).
     _plain_stack: Optional[ASGIApp] = None
+    _direct = False
 
     def __init__(
         self,
@@ -938,11 +941,28 @@ class Router(_BodyLimited):
         else:
             self.lifespan_context = lifespan
 
-        self.middleware_stack = _wrap_middleware(self.app, middleware)
-        # Without router middleware (and with __call__/app as defined here), awaiting the router comes down to
-        # awaiting the route it finds: see _resolve_app.
+        stack = _wrap_middleware(self.app, middleware)
         plain = middleware is None and type(self).__call__ is Router.__call__ and type(self).app is Router.app
-        self._plain_stack = self.middleware_stack if plain else None
+        self._plain_stack = stack if plain else None
+        self.middleware_stack = stack
+
+    @property
+    def middleware_stack(self) -> ASGIApp:
+        return self._middleware_stack
+
+    @middleware_stack.setter
+    def middleware_stack(self, app: ASGIApp) -> None:
+        self._middleware_stack = app
+        self._direct = app is self._plain_stack and self._max_body_size is None
+
+    @property
+    def max_body_size(self) -> int | None:
+        return self._max_body_size
+
+    @max_body_size.setter
+    def max_body_size(self, value: int | None) -> None:
+        self._max_body_size = check_limit(value)
+        self._direct = self._middleware_stack is self._plain_stack and value is None
 
     @property
     def routes(self) -> list[BaseRoute]:
@@ -1013,16 +1033,16 @@ class Router(_BodyLimited):
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """The main entry point to the Router class."""
         if self._max_body_size is not None and scope["type"] == "http":
-            await run_limited(self._max_body_size, self.middleware_stack, scope, receive, send, leaf=False)
+            await run_limited(self._max_body_size, self._middleware_stack, scope, receive, send, leaf=False)
         else:
-            await self.middleware_stack(scope, receive, send)
+            await self._middleware_stack(scope, receive, send)
 
     def _resolve_app(self, scope: Scope) -> ASGIApp:
         """The ASGI app that awaiting the router comes down to for this HTTP or websocket scope, found without
         awaiting anything: ExceptionMiddleware awaits it in place of the router, which saves a coroutine per layer.
         Returns the router itself when it has more to do than routing (middleware, a body limit).
         """
-        if self._max_body_size is not None or self.middleware_stack is not self._plain_stack:
+        if not self._direct:
             return self
         return self._route(scope, scope["type"])
 
