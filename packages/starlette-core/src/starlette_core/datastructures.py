@@ -346,6 +346,21 @@ class ImmutableMultiDict(Mapping[_KeyType, _CovariantValueType]):
         new._list = items
         return new
 
+    @overload
+    def get(self, key: _KeyType, /) -> _CovariantValueType | None: ...
+
+    @overload
+    def get(self, key: _KeyType, default: _CovariantValueType | _T, /) -> _CovariantValueType | _T: ...
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        if type(self).__getitem__ is ImmutableMultiDict.__getitem__:
+            return self._dict.get(key, default)
+        # A subclass that changed __getitem__: Mapping.get goes through it.
+        try:
+            return self[key]
+        except KeyError:
+            return default
+
     def getlist(self, key: Any) -> list[_CovariantValueType]:
         return [item_value for item_key, item_value in self._list if item_key == key]
 
@@ -608,6 +623,20 @@ class FormData(ImmutableMultiDict[str, Union[UploadFile, str]]):
                 await value.close()
 
 
+# Header name as given -> its lower-cased latin-1 bytes, for the names lookups see most (bounded: names come from
+# application code, but a client could make an application look up arbitrary ones).
+_HEADER_NAMES: dict[str, bytes] = {}
+_HEADER_NAMES_MAX = 256
+
+
+def _header_name(key: str) -> bytes:
+    """``key.lower().encode("latin-1")``, remembered in ``_HEADER_NAMES`` for plain strings while it has room."""
+    raw_key = key.lower().encode("latin-1")
+    if type(key) is str and len(_HEADER_NAMES) < _HEADER_NAMES_MAX:
+        _HEADER_NAMES[key] = raw_key
+    return raw_key
+
+
 class Headers(Mapping[str, str]):
     """An immutable, case-insensitive multi-dict of HTTP headers over a raw list of latin-1 byte pairs.
 
@@ -639,18 +668,14 @@ class Headers(Mapping[str, str]):
         else:
             self._list = []
 
-    @classmethod
-    def _from_scope(cls, scope: MutableMapping[str, Any]) -> Headers:
-        """``Headers(scope=scope)``, without the argument checks."""
-        new = cls.__new__(cls)
-        new._list = scope["headers"] = list(scope["headers"])
-        return new
-
     def _first_values(self) -> dict[bytes, bytes]:
         """Header name -> first value, built again (lookups call this when the raw list no longer equals
         ``_snapshot``, the copy the current dict was built from)."""
-        # dict() over the reversed pairs keeps the *first* value of a repeated header.
-        lookup = self._lookup = dict(reversed(self._list))
+        lookup = dict(self._list)
+        if len(lookup) != len(self._list):
+            # A repeated header: dict() over the reversed pairs keeps its *first* value.
+            lookup = dict(reversed(self._list))
+        self._lookup = lookup
         self._snapshot = self._list[:]
         return lookup
 
@@ -678,10 +703,12 @@ class Headers(Mapping[str, str]):
         return MutableHeaders(raw=self._list[:])
 
     def __getitem__(self, key: str) -> str:
-        try:
-            raw_key = key.lower().encode("latin-1")
-        except UnicodeEncodeError:
-            raise KeyError(key) from None
+        raw_key = _HEADER_NAMES.get(key) if type(key) is str else None
+        if raw_key is None:
+            try:
+                raw_key = _header_name(key)
+            except UnicodeEncodeError:
+                raise KeyError(key) from None
         # The lookup dict is current while the raw list equals its snapshot (the check inlined: lookups are hot).
         lookup = self._lookup if self._snapshot == self._list else self._first_values()
         try:
@@ -697,19 +724,23 @@ class Headers(Mapping[str, str]):
 
     def get(self, key: str, default: Any = None) -> Any:
         """The first value of the header ``key`` (case-insensitive), or ``default``."""
-        try:
-            raw_key = key.lower().encode("latin-1")
-        except UnicodeEncodeError:
-            return default
+        raw_key = _HEADER_NAMES.get(key) if type(key) is str else None
+        if raw_key is None:
+            try:
+                raw_key = _header_name(key)
+            except UnicodeEncodeError:
+                return default
         lookup = self._lookup if self._snapshot == self._list else self._first_values()
         value = lookup.get(raw_key)
         return default if value is None else value.decode("latin-1")
 
     def __contains__(self, key: Any) -> bool:
-        try:
-            raw_key = key.lower().encode("latin-1")
-        except UnicodeEncodeError:
-            return False
+        raw_key = _HEADER_NAMES.get(key) if type(key) is str else None
+        if raw_key is None:
+            try:
+                raw_key = _header_name(key)
+            except UnicodeEncodeError:
+                return False
         lookup = self._lookup if self._snapshot == self._list else self._first_values()
         return raw_key in lookup
 

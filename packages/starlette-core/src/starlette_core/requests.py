@@ -33,6 +33,8 @@ SERVER_PUSH_HEADERS_TO_COPY = {
     "user-agent",
 }
 
+_new_headers = Headers.__new__
+_new_query_params = QueryParams.__new__
 _json_loads = json.loads
 # What json.loads(text) runs for a str: the default decoder's C scanner between two runs of JSON whitespace.
 _json_scan: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
@@ -139,7 +141,10 @@ class HTTPConnection(Mapping[str, Any]):
     def headers(self) -> Headers:
         headers = self._headers
         if headers is None:
-            headers = self._headers = Headers._from_scope(self.scope)
+            # Headers(scope=...) without the argument checks: the raw list is shared with the scope.
+            scope = self.scope
+            headers = self._headers = _new_headers(Headers)
+            headers._list = scope["headers"] = list(scope["headers"])
         return headers
 
     @property
@@ -148,7 +153,11 @@ class HTTPConnection(Mapping[str, Any]):
         if query_params is None:
             query_string = self.scope["query_string"]
             if type(query_string) is bytes:
-                query_params = QueryParams._from_list(_parse_query_string(query_string.decode("latin-1")))
+                # QueryParams(query_string) without the argument handling.
+                items = _parse_query_string(query_string.decode("latin-1"))
+                query_params = _new_query_params(QueryParams)
+                query_params._list = items
+                query_params._dict = dict(items)
             else:
                 query_params = QueryParams(query_string)
             self._query_params = query_params

@@ -1,0 +1,80 @@
+"""Fast paths of multi-dict and header lookups behave like the general ones."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from starlette_core import datastructures
+from starlette_core.datastructures import Headers, ImmutableMultiDict, MultiDict, QueryParams
+
+
+class DoublingDict(ImmutableMultiDict[str, str]):
+    def __getitem__(self, key: str) -> str:
+        if key == "missing":
+            raise KeyError(key)
+        return super().__getitem__(key) * 2
+
+
+def test_multidict_get_goes_through_an_overridden_getitem() -> None:
+    values = DoublingDict([("a", "1"), ("a", "2")])
+    assert values.get("a") == "22"
+    assert values.get("missing") is None
+    assert values.get("missing", "x") == "x"
+    assert values.get("b", "y") == "y"
+
+
+def test_multidict_get_default_and_last_value() -> None:
+    for cls in (ImmutableMultiDict, MultiDict, QueryParams):
+        values: Any = cls([("a", "1"), ("a", "2")])
+        assert values.get("a") == "2"
+        assert values.get("b") is None
+        assert values.get("b", "x") == "x"
+    with pytest.raises(TypeError):
+        ImmutableMultiDict([("a", "1")]).get([])  # type: ignore[call-overload]
+
+
+class Shouting(str):
+    def lower(self) -> str:
+        return "x-shout"
+
+
+def test_header_names_of_str_subclasses_are_not_cached() -> None:
+    headers = Headers(raw=[(b"x-shout", b"1"), (b"accept", b"*/*")])
+    assert headers.get(Shouting("Accept")) == "1"
+    assert headers[Shouting("Accept")] == "1"
+    assert Shouting("Accept") in headers
+    assert "Accept" not in datastructures._HEADER_NAMES or datastructures._HEADER_NAMES["Accept"] == b"accept"
+    assert headers.get("Accept") == "*/*"
+    assert datastructures._HEADER_NAMES["Accept"] == b"accept"
+
+
+def test_header_name_cache_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(datastructures, "_HEADER_NAMES", {})
+    monkeypatch.setattr(datastructures, "_HEADER_NAMES_MAX", 2)
+    headers = Headers(raw=[(b"a", b"1"), (b"b", b"2"), (b"c", b"3")])
+    assert [headers.get("A"), headers["B"], "C" in headers, headers.get("c")] == ["1", "2", True, "3"]
+    assert datastructures._HEADER_NAMES == {"A": b"a", "B": b"b"}
+    assert headers.get("A") == "1" and headers["B"] == "2" and "B" in headers
+
+
+def test_header_lookups_of_non_strings_fail_as_before() -> None:
+    headers = Headers(raw=[(b"a", b"1")])
+    with pytest.raises(AttributeError):
+        headers.get(1)  # type: ignore[call-overload]
+    with pytest.raises(AttributeError):
+        headers[1]  # type: ignore[index]
+    with pytest.raises(AttributeError):
+        1 in headers  # type: ignore[comparison-overlap]  # noqa: B015
+    assert headers.get("\u20ac") is None and "\u20ac" not in headers
+
+
+def test_header_repeated_names_keep_the_first_value() -> None:
+    raw = [(b"a", b"1"), (b"b", b"2"), (b"a", b"3")]
+    headers = Headers(raw=raw)
+    assert headers["a"] == "1" and headers.get("b") == "2"
+    raw[0] = (b"a", b"4")
+    assert headers["a"] == "4"
+    del raw[0]
+    assert headers["a"] == "3"
