@@ -5,8 +5,6 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import ItemsView, Iterable, Iterator, KeysView, Mapping, MutableMapping, Sequence, ValuesView
-from itertools import repeat
-from operator import itemgetter
 from shlex import shlex
 from typing import Any, BinaryIO, NamedTuple, TypeVar, Union, overload
 from urllib.parse import SplitResult, parse_qsl, unquote, urlencode, urlsplit
@@ -458,13 +456,19 @@ class MultiDict(ImmutableMultiDict[Any, Any]):
 # that latin-1 decoding (how a raw query string becomes text) never produces.
 _AMPERSAND = "\ue026"
 _EQUALS = "\ue03d"
-_NAME_VALUE = itemgetter(0, 2)  # (name, value) of a str.partition("=") result
-_EQUALS_SIGNS = repeat("=")
 
 
 def _split_pairs(query: str) -> list[tuple[str, str]]:
-    """The (name, value) of every non-empty "&"-separated field, split at its first "=" (all in C)."""
-    return list(map(_NAME_VALUE, map(str.partition, filter(None, query.split("&")), _EQUALS_SIGNS)))
+    """The (name, value) of every non-empty "&"-separated field, split at its first "=".
+
+    (A plain loop: on CPython 3.11 it runs fewer instructions than a chain of map/filter/itemgetter.)
+    """
+    pairs = []
+    for field in query.split("&"):
+        if field:
+            name, _, value = field.partition("=")
+            pairs.append((name, value))
+    return pairs
 
 
 def _parse_query_string(query: str) -> list[tuple[str, str]]:
