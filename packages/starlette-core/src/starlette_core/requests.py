@@ -65,15 +65,21 @@ def cookie_parser(cookie_string: str) -> dict[str, str]:
     dropped, quoted values are unquoted, and malformed chunks never raise.  A later duplicate name wins.
     """
     cookies: dict[str, str] = {}
-    quoted = '"' in cookie_string
     for chunk in cookie_string.split(";"):
         key, sep, value = chunk.partition("=")
-        if not sep:
-            key, value = "", key
-        key = key.strip()
-        value = value.strip()
-        if key or value:
-            cookies[key] = _unquote_cookie(value) if quoted else value
+        if sep:
+            key = key.strip()
+            value = value.strip()
+            if key or value:
+                cookies[key] = value
+        else:
+            value = key.strip()
+            if value:
+                cookies[""] = value
+    if '"' in cookie_string:
+        # Unquoting the value each name ended up with gives what unquoting every value as it came does.
+        for key, value in cookies.items():
+            cookies[key] = _unquote_cookie(value)
     return cookies
 
 
