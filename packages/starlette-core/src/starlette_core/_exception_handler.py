@@ -12,6 +12,8 @@ can inline them without an extra wrapper object per request:
   sees exactly the messages a new one would, so one tracker serves the whole chain of adjacent layers.
 - ``_lookup_handler(exc, exception_handlers, status_handlers)`` finds the handler for an exception.
 - ``_send_handler_response(handler, conn, exc, scope, receive, send)`` runs the handler and sends its response.
+- ``_answer(exc, handlers, started, conn, scope, receive, send)`` is the two together, as every layer that
+  applies the handlers does it (False: no handler, re-raise).
 """
 
 from __future__ import annotations
@@ -105,29 +107,45 @@ async def _send_handler_response(
         await response(scope, receive, send)
 
 
+async def _answer(
+    exc: Exception,
+    handlers: Tuple[ExceptionHandlers, StatusHandlers],
+    started: bool,
+    conn: Union[Request, WebSocket],
+    scope: Scope,
+    receive: Receive,
+    send: Send,
+) -> bool:
+    """Answer ``exc`` with its handler among ``handlers``; False when it has none (the caller re-raises it).
+    A handled exception after the response has started is a RuntimeError."""
+    handler = _lookup_handler(exc, *handlers)
+    if handler is None:
+        return False
+    if started:
+        raise RuntimeError("Caught handled exception, but response already started.") from exc
+    await _send_handler_response(handler, conn, exc, scope, receive, send)
+    return True
+
+
 class _HandlingExceptions:
     """The ASGI app returned by ``wrap_app_handling_exceptions``."""
 
-    __slots__ = ("app", "conn", "exception_handlers", "status_handlers")
+    __slots__ = ("app", "conn", "handlers")
 
     def __init__(self, app: ASGIApp, conn: Union[Request, WebSocket]) -> None:
         self.app = app
         self.conn = conn
-        self.exception_handlers: ExceptionHandlers
-        self.status_handlers: StatusHandlers
-        self.exception_handlers, self.status_handlers = conn.scope.get("starlette.exception_handlers", _NO_HANDLERS)
+        self.handlers: Tuple[ExceptionHandlers, StatusHandlers] = conn.scope.get(
+            "starlette.exception_handlers", _NO_HANDLERS
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         tracking_send = _tracking(send)
         try:
             await self.app(scope, receive, tracking_send)
         except Exception as exc:
-            handler = _lookup_handler(exc, self.exception_handlers, self.status_handlers)
-            if handler is None:
+            if not await _answer(exc, self.handlers, tracking_send.response_started, self.conn, scope, receive, send):
                 raise
-            if tracking_send.response_started:
-                raise RuntimeError("Caught handled exception, but response already started.") from exc
-            await _send_handler_response(handler, self.conn, exc, scope, receive, send)
 
 
 def wrap_app_handling_exceptions(app: ASGIApp, conn: Request | WebSocket) -> ASGIApp:

@@ -37,14 +37,6 @@ _WS_BODY = "websocket.http.response.body"
 _REDIRECT_SAFE = ":/%#?=@[]!$&'()*+,;"
 
 
-@lru_cache(maxsize=256)
-def _content_type_value(media_type: str, charset: str) -> bytes:
-    """The encoded ``content-type`` value for a media type (``text/*`` gets a charset unless it has one)."""
-    if media_type.startswith("text/") and "charset=" not in media_type.lower():
-        media_type = f"{media_type}; charset={charset}"
-    return media_type.encode("latin-1")
-
-
 # Encoded header pairs, shared by every response that needs them (tuples: never changed in place).
 _CACHED_LENGTHS = 4096
 _CONTENT_LENGTH_HEADERS: dict[int, tuple[bytes, bytes]] = {}
@@ -65,7 +57,10 @@ def _content_length_header(length: int) -> tuple[bytes, bytes]:
 
 @lru_cache(maxsize=256)
 def _content_type_header(media_type: str, charset: str) -> tuple[bytes, bytes]:
-    return (b"content-type", _content_type_value(media_type, charset))
+    """The encoded ``content-type`` header for a media type (``text/*`` gets a charset unless it has one)."""
+    if media_type.startswith("text/") and "charset=" not in media_type.lower():
+        media_type = f"{media_type}; charset={charset}"
+    return (b"content-type", media_type.encode("latin-1"))
 
 
 def _default_headers(key: _DefaultKey) -> tuple[tuple[bytes, bytes], ...]:
@@ -108,16 +103,8 @@ class Response:
         if media_type is not None:
             self.media_type = media_type
         self.background = background
-        self.body = body = self.render(content)
-        if headers is None and type(self).init_headers is _INIT_HEADERS:
-            # init_headers(None), inlined (see there).
-            key = (self.status_code, -1 if body is None else len(body), self.media_type, self.charset)
-            defaults = _DEFAULT_HEADERS.get(key)
-            if defaults is None:
-                defaults = _default_headers(key)
-            self.raw_headers = list(defaults)
-        else:
-            self.init_headers(headers)
+        self.body = self.render(content)
+        self.init_headers(headers)
 
     def render(self, content: Any) -> bytes | memoryview:
         if type(content) is str:  # the common case first
@@ -243,9 +230,6 @@ class Response:
         await send({"type": body, "body": self.body})
         if self.background is not None:
             await self.background()
-
-
-_INIT_HEADERS = Response.init_headers
 
 
 class HTMLResponse(Response):

@@ -7,7 +7,7 @@ import warnings
 from collections.abc import Awaitable, Mapping, Sequence
 from typing import Any, Callable, Optional, Tuple, TypeVar
 
-from starlette_core._exception_handler import _TrackingSend
+from starlette_core._exception_handler import _NO_HANDLERS, _answer, _TrackingSend
 from starlette_core.datastructures import State, URLPath
 from starlette_core.requests import Request
 from starlette_core.responses import Response
@@ -195,7 +195,8 @@ class Starlette:
                         except Exception as exc:
                             tracking_send = _resume_tracking(send, tracking_send, started)
                             started = tracking_send.response_started
-                            if not await app._handle(exc, request, scope, receive, tracking_send, started):
+                            handlers = scope.get("starlette.exception_handlers", _NO_HANDLERS)
+                            if not await _answer(exc, handlers, started, request, scope, receive, tracking_send):
                                 raise
                 except Exception as exc:
                     tracking_send = _resume_tracking(send, tracking_send, started)

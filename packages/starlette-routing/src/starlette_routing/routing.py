@@ -18,7 +18,7 @@ from collections.abc import Awaitable, Collection, Generator, Iterable, Sequence
 from enum import Enum
 from typing import Any, Callable, List, Optional, Tuple, TypeVar
 
-from starlette_core._exception_handler import _NO_HANDLERS, _lookup_handler, _send_handler_response, _tracking
+from starlette_core._exception_handler import _NO_HANDLERS, _answer, _tracking
 from starlette_core._utils import get_route_path, is_async_callable
 from starlette_core.concurrency import run_in_threadpool
 from starlette_core.datastructures import URL, Headers, URLPath
@@ -110,22 +110,9 @@ class _RequestResponseApp:
             else:
                 await response(scope, receive, tracking_send)
         except Exception as exc:
-            if not await self._handle(exc, request, scope, receive, send, tracking_send.response_started):
+            handlers = scope.get("starlette.exception_handlers", _NO_HANDLERS)
+            if not await _answer(exc, handlers, tracking_send.response_started, request, scope, receive, send):
                 raise
-
-    @staticmethod
-    async def _handle(
-        exc: Exception, request: Request, scope: Scope, receive: Receive, send: Send, started: bool
-    ) -> bool:
-        """Answer ``exc`` with the app's handler for it; False when there is none (the caller re-raises it)."""
-        exception_handlers, status_handlers = scope.get("starlette.exception_handlers", _NO_HANDLERS)
-        handler = _lookup_handler(exc, exception_handlers, status_handlers)
-        if handler is None:
-            return False
-        if started:
-            raise RuntimeError("Caught handled exception, but response already started.") from exc
-        await _send_handler_response(handler, request, exc, scope, receive, send)
-        return True
 
 
 def request_response(func: Callable[[Request], Awaitable[Response] | Response]) -> ASGIApp:
@@ -145,16 +132,14 @@ class _WebSocketSessionApp:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         websocket = WebSocket(scope, receive=receive, send=send)
-        exception_handlers, status_handlers = scope.get("starlette.exception_handlers", _NO_HANDLERS)
+        handlers = scope.get("starlette.exception_handlers", _NO_HANDLERS)
         try:
             await self.func(websocket)
         except Exception as exc:
             # The session talks through the WebSocket (with the send it was built with), never through a
             # wrapped send: as far as the handlers are concerned, no HTTP response has started.
-            handler = _lookup_handler(exc, exception_handlers, status_handlers)
-            if handler is None:
+            if not await _answer(exc, handlers, False, websocket, scope, receive, send):
                 raise
-            await _send_handler_response(handler, websocket, exc, scope, receive, send)
 
 
 def websocket_session(func: Callable[[WebSocket], Awaitable[None]]) -> ASGIApp:
@@ -409,19 +394,6 @@ class Route(_BodyLimited, _EndpointRoute):
 
     # The router's fast path (see _Index): match and, on a full match, update the scope and return the app that
     # answers; None when the route does not match, _PARTIAL_MATCH when only the method is wrong.
-
-    def _resolve_static(self, route_path: str, scope: Scope) -> ASGIApp | None:
-        # Only called when the router's index found route_path == self.path.
-        methods = self.methods
-        if methods and scope["method"] not in methods:
-            return _PARTIAL_MATCH
-        inherited = scope.get("path_params")
-        scope["endpoint"] = self.endpoint
-        scope["path_params"] = dict(inherited) if inherited else {}
-        # The index gives resolvers only to routes whose handle() is Route.handle: this is what it comes down to.
-        if self._max_body_size is not None or _BODY_LIMIT_KEY in scope:
-            return self.handle
-        return self.app
 
     def _resolve_dynamic(self, route_path: str, scope: Scope) -> ASGIApp | None:
         found = self.path_regex.match(route_path)
@@ -724,6 +696,11 @@ def _classify(route: BaseRoute, scope_type: str) -> tuple[str, str | None, _Matc
     return ("any", None, None)
 
 
+def _plain_route(route: Route, matcher: _Matcher | None) -> bool:
+    """A Route with its own matching and ``handle``: the router may resolve it without calling either."""
+    return matcher is not None and type(route).handle is Route.handle
+
+
 def _own_matches(route: Route | WebSocketRoute) -> bool:
     base = Route if isinstance(route, Route) else WebSocketRoute
     return type(route).matches is base.matches
@@ -744,8 +721,8 @@ class _Index:
                 continue
             kind, key, matcher = filed
             resolver: _Resolver | None = None
-            if isinstance(route, Route) and matcher is not None and type(route).handle is Route.handle:
-                resolver = route._resolve_static if kind == "static" else route._resolve_dynamic
+            if kind != "static" and isinstance(route, Route) and _plain_route(route, matcher):
+                resolver = route._resolve_dynamic
             entry = (position, (route, matcher, resolver))
             if kind == "static":
                 static.setdefault(key, []).append(entry)  # type: ignore[arg-type]
@@ -762,13 +739,12 @@ class _Index:
         self.static = {
             path: merged(group, segments.get(_first_segment(path), []), anywhere) for path, group in static.items()
         }
-        # The first candidate for a static path, where it is a Route that resolves itself (the router tries it
-        # first, inline).
+        # The first candidate for a static path, where it is a plain Route with that very path: the router
+        # resolves it inline (see Router._route); other static candidates go through their matcher.
         self.first: dict[str, Route] = {}
         for path, found in self.static.items():
-            head, _, resolver = found[0]
-            if resolver is not None:
-                assert isinstance(head, Route)
+            head, matcher, _ = found[0]
+            if isinstance(head, Route) and head.path == path and _plain_route(head, matcher):
                 self.first[path] = head
 
     def candidates(self, route_path: str) -> tuple[_Candidate, ...]:
@@ -1070,7 +1046,7 @@ class Router(_BodyLimited):
         first = index.first.get(route_path)
         if first is not None:
             # A static path whose first candidate is a plain Route: unless its method is wrong, it answers.
-            # (Route._resolve_static, inlined: this is the path most requests take.)
+            # (Route._match_static and Route._target in one: this is the path most requests take.)
             methods = first.methods
             if not methods or scope["method"] in methods:
                 inherited = scope.get("path_params")
