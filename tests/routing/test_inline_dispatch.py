@@ -264,3 +264,29 @@ def test_a_router_middleware_stack_can_be_replaced(test_client_factory: TestClie
     app.router = router
     assert test_client_factory(app).get("/").text == "hello"
     assert seen == ["/"]
+
+
+class _PassThrough:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.app(scope, receive, send)
+
+
+@pytest.mark.parametrize("middleware", [[], [Middleware(_PassThrough)]], ids=["inline", "under-middleware"])
+def test_a_response_that_fails_before_its_start_is_sent_gets_the_500_page(
+    test_client_factory: TestClientFactory, middleware: list[Middleware]
+) -> None:
+    class Unfinished(Response):
+        def __init__(self) -> None:  # sets no headers or body: sending it fails while its start is being built
+            self.status_code = 200
+
+    async def endpoint(request: Request) -> Response:
+        return Unfinished()
+
+    app = Starlette(routes=[Route("/", endpoint)], middleware=middleware)
+    response = test_client_factory(app, raise_server_exceptions=False).get("/")
+    # Nothing went out, so ServerErrorMiddleware answers with its own 500 page.
+    assert response.status_code == 500
+    assert response.text == "Internal Server Error"

@@ -98,12 +98,11 @@ class _RequestResponseApp:
             response = await self.func(request)
             if isinstance(response, Response) and type(response).__call__ is _RESPONSE_CALL:
                 # What Response.__call__ does for HTTP, without a coroutine of its own (and with what the
-                # tracker's __call__ does done here).
+                # tracker's __call__ does done here: the response has started once its first message is built).
+                start = {"type": "http.response.start", "status": response.status_code, "headers": response.raw_headers}
                 tracking_send.response_started = True
                 inner_send = tracking_send.send
-                await inner_send(
-                    {"type": "http.response.start", "status": response.status_code, "headers": response.raw_headers}
-                )
+                await inner_send(start)
                 await inner_send({"type": "http.response.body", "body": response.body})
                 if response.background is not None:
                     await response.background()
