@@ -730,6 +730,7 @@ def test_json_rendering_is_json_dumps_compact_and_non_ascii(
 
     if not fast:
         monkeypatch.setattr(responses_module, "_C_MAKE_ENCODER", None)
+        monkeypatch.setattr(responses_module, "_SPARE_ENCODERS", [])
     expected = json.dumps(document, ensure_ascii=False, allow_nan=False, indent=None, separators=(",", ":"))
     assert JSONResponse(document).body == expected.encode("utf-8")
 
@@ -740,6 +741,7 @@ def test_json_rendering_refuses_what_json_cannot_represent(fast: bool, monkeypat
 
     if not fast:
         monkeypatch.setattr(responses_module, "_C_MAKE_ENCODER", None)
+        monkeypatch.setattr(responses_module, "_SPARE_ENCODERS", [])
     circular: list[Any] = []
     circular.append(circular)
     with pytest.raises(ValueError, match="Circular reference detected"):
@@ -751,3 +753,31 @@ def test_json_rendering_refuses_what_json_cannot_represent(fast: bool, monkeypat
     assert JSONResponse([shared, shared]).body == b'[{"k":[1,2]},{"k":[1,2]}]'
     with pytest.raises(TypeError, match="Object of type object is not JSON serializable"):
         JSONResponse({"x": object()})
+
+
+def test_a_json_render_that_failed_leaves_no_trace_on_the_next_render_of_the_same_objects() -> None:
+    # An encoder that failed part-way remembers the containers it was inside (its circular-reference check):
+    # reusing it would take the same, now valid, document for a circular one.
+    document: dict[str, Any] = {"items": [1, 2], "bad": float("nan")}
+    with pytest.raises(ValueError, match="Out of range float"):
+        JSONResponse(document)
+    document["bad"] = 0.5
+    assert JSONResponse(document).body == b'{"items":[1,2],"bad":0.5}'
+
+
+def test_json_renders_nested_in_a_render_do_not_share_an_encoder() -> None:
+    class Items(dict):  # type: ignore[type-arg]
+        # The C encoder asks a dict subclass for its items: the first time, this renders the whole document
+        # meanwhile, while the outer render is inside it. An encoder shared with the outer render would call that
+        # circular.
+        def items(self) -> Any:
+            if not nested:
+                nested.append(b"")
+                nested[0] = JSONResponse(document).body
+            return super().items()
+
+    JSONResponse({})  # leaves an encoder for reuse: the outer render below takes it
+    nested: list[bytes] = []
+    document = {"outer": Items(a=[2])}
+    assert JSONResponse(document).body == b'{"outer":{"a":[2]}}'
+    assert nested == [b'{"outer":{"a":[2]}}']

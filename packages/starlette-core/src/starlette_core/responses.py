@@ -242,11 +242,15 @@ class PlainTextResponse(Response):
 
 _JSON_ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False, indent=None, separators=(",", ":"))
 # The C encoder that _JSON_ENCODER.encode() builds for each call (None where the json module has no C part).
-# Built here directly, it skips encode()/iterencode()'s Python-level set-up; each call gets its own markers
-# dict (the circular-reference check), so calls never share state.
+# Built here directly, it skips encode()/iterencode()'s Python-level set-up.
 _C_MAKE_ENCODER: Any = getattr(json.encoder, "c_make_encoder", None)
 _ENCODE_STRING = json.encoder.encode_basestring
 _JSON_DEFAULT = _JSON_ENCODER.default  # raises the usual TypeError for what JSON cannot represent
+# C encoders that finished their last call, for reuse (building one costs about as much as encoding a small
+# document). An encoder's only state is its markers dict (the circular-reference check), which a successful call
+# leaves empty; one whose call failed may keep entries and is dropped. list.pop()/append() are atomic, so no two
+# threads (or nested renders) ever use one encoder at once.
+_SPARE_ENCODERS: list[Any] = []
 
 
 class JSONResponse(Response):
@@ -265,11 +269,16 @@ class JSONResponse(Response):
     def render(self, content: Any) -> bytes:
         # Same output as json.dumps(content, ensure_ascii=False, allow_nan=False, indent=None,
         # separators=(",", ":")), without building a new encoder for every response.
-        make_encoder = _C_MAKE_ENCODER
-        if make_encoder is None:
-            return _JSON_ENCODER.encode(content).encode("utf-8")
-        encoder = make_encoder({}, _JSON_DEFAULT, _ENCODE_STRING, None, ":", ",", False, False, False)
-        return "".join(encoder(content, 0)).encode("utf-8")
+        try:
+            encoder = _SPARE_ENCODERS.pop()
+        except IndexError:
+            make_encoder = _C_MAKE_ENCODER
+            if make_encoder is None:
+                return _JSON_ENCODER.encode(content).encode("utf-8")
+            encoder = make_encoder({}, _JSON_DEFAULT, _ENCODE_STRING, None, ":", ",", False, False, False)
+        chunks = encoder(content, 0)
+        _SPARE_ENCODERS.append(encoder)
+        return "".join(chunks).encode("utf-8")
 
 
 class RedirectResponse(Response):
