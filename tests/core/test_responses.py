@@ -777,7 +777,7 @@ def test_json_renders_nested_in_a_render_do_not_share_an_encoder() -> None:
             return super().items()
 
     JSONResponse({})  # leaves an encoder for reuse: the outer render below takes it
-    nested: list[bytes] = []
+    nested: list[Any] = []
     document = {"outer": Items(a=[2])}
     assert JSONResponse(document).body == b'{"outer":{"a":[2]}}'
     assert nested == [b'{"outer":{"a":[2]}}']
