@@ -677,3 +677,29 @@ async def test_response_is_out_before_background_tasks_run() -> None:
         {"type": "http.response.body", "body": b"", "more_body": False},
     ]
     assert events == [*body, *body, "background started", "background started"] + ["background finished"] * 2
+
+
+def test_the_response_call_next_returns_carries_exactly_the_app_headers(test_client_factory: TestClientFactory) -> None:
+    seen: list[list[tuple[bytes, bytes]]] = []
+
+    class Inspect(BaseHTTPMiddleware):
+        async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
+            response = await call_next(request)
+            seen.append(list(response.raw_headers))
+            return response
+
+    client = test_client_factory(Inspect(hello_app))
+    assert client.get("/").text == "Hello"
+    assert seen == [[(b"content-length", b"5"), (b"content-type", b"text/plain; charset=utf-8")]]
+
+
+def test_a_streaming_response_of_the_middleware_built_with_headers_gets_them() -> None:
+    from starlette_middleware.base import _StreamingResponse
+
+    async def chunks() -> AsyncIterator[bytes]:
+        yield b"x"  # never iterated here
+
+    bare = _StreamingResponse(content=chunks())
+    assert bare.raw_headers == []
+    dressed = _StreamingResponse(content=chunks(), headers={"X-A": "1"}, media_type="text/plain")
+    assert dressed.raw_headers == [(b"x-a", b"1"), (b"content-type", b"text/plain; charset=utf-8")]

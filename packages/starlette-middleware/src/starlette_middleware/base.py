@@ -408,7 +408,11 @@ class _StreamingResponse(Response):
         self.status_code = status_code
         self.media_type = media_type
         self.background = None
-        self.init_headers(headers)
+        if headers is None and media_type is None:
+            # What init_headers() comes to without a body, headers or media type (call_next then sets the app's).
+            self.raw_headers = []
+        else:
+            self.init_headers(headers)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if self.info is not None:
