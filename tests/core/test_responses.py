@@ -14,6 +14,7 @@ from starlette_core.background import BackgroundTask
 from starlette_core.datastructures import URL, MutableHeaders
 from starlette_core.requests import ClientDisconnect
 from starlette_core.responses import (
+    FileResponse,
     HTMLResponse,
     JSONResponse,
     PlainTextResponse,
@@ -781,3 +782,46 @@ def test_json_renders_nested_in_a_render_do_not_share_an_encoder() -> None:
     document = {"outer": Items(a=[2])}
     assert JSONResponse(document).body == b'{"outer":{"a":[2]}}'
     assert nested == [b'{"outer":{"a":[2]}}']
+
+
+@pytest.mark.parametrize("kind", ["streaming", "file"])
+def test_a_bodiless_response_calls_an_overridden_init_headers(kind: str, tmp_path: Any) -> None:
+    calls: list[Any] = []
+
+    class Recording:
+        def init_headers(self, headers: Any = None) -> None:
+            calls.append(headers)
+            self.raw_headers = [(b"x-made-by", b"override")]  # type: ignore[attr-defined]
+
+    async def chunks() -> AsyncIterator[bytes]:
+        yield b"x"  # never iterated here
+
+    if kind == "streaming":
+
+        class OwnStreaming(Recording, StreamingResponse):
+            pass
+
+        response: Response = OwnStreaming(chunks())
+    else:
+        path = tmp_path / "file.txt"
+        path.write_bytes(b"content")
+
+        class OwnFile(Recording, FileResponse):
+            pass
+
+        response = OwnFile(path)
+    assert calls == [None]
+    assert response.raw_headers[0] == (b"x-made-by", b"override")
+
+
+@pytest.mark.parametrize("media_type", [None, "text/csv", "application/x-custom"])
+def test_a_streaming_response_without_headers_gets_what_init_headers_gives(media_type: str | None) -> None:
+    async def chunks() -> AsyncIterator[bytes]:
+        yield b"x"  # never iterated here
+
+    response = StreamingResponse(chunks(), status_code=201, media_type=media_type)
+    expected = Response.__new__(Response)
+    expected.status_code = 201
+    expected.media_type = media_type
+    Response.init_headers(expected)
+    assert response.raw_headers == expected.raw_headers

@@ -146,6 +146,21 @@ class Response:
             raw_headers.append(_content_type_header(media_type, self.charset))
         self.raw_headers = raw_headers
 
+    def _init_headers_without_body(self, headers: Mapping[str, str] | None) -> None:
+        """``self.init_headers(headers)`` for a response that has no ``body`` (streaming, file).
+
+        With no headers given and init_headers Response's own, the defaults are looked up here: init_headers
+        would raise and catch an AttributeError looking for the body, which costs more than the rest of it.
+        """
+        if headers is not None or type(self).init_headers is not Response.init_headers:
+            self.init_headers(headers)
+            return
+        key = (self.status_code, -1, self.media_type, self.charset)
+        defaults = _DEFAULT_HEADERS.get(key)
+        if defaults is None:
+            defaults = _default_headers(key)
+        self.raw_headers = list(defaults)
+
     @property
     def headers(self) -> MutableHeaders:
         if not hasattr(self, "_headers"):
@@ -321,7 +336,7 @@ class StreamingResponse(Response):
         self.status_code = status_code
         self.media_type = self.media_type if media_type is None else media_type
         self.background = background
-        self.init_headers(headers)
+        self._init_headers_without_body(headers)
 
     async def listen_for_disconnect(self, receive: Receive) -> None:
         while True:
@@ -447,7 +462,7 @@ class FileResponse(Response):
             media_type = guess_type(filename or path)[0] or "text/plain"
         self.media_type = media_type
         self.background = background
-        self.init_headers(headers)
+        self._init_headers_without_body(headers)
         raw_headers = self.raw_headers
         _raw_setdefault(raw_headers, b"accept-ranges", "bytes")
         if filename is not None:
