@@ -791,7 +791,7 @@ def test_a_bodiless_response_calls_an_overridden_init_headers(kind: str, tmp_pat
     class Recording:
         def init_headers(self, headers: Any = None) -> None:
             calls.append(headers)
-            self.raw_headers = [(b"x-made-by", b"override")]  # type: ignore[attr-defined]
+            self.raw_headers = [(b"x-made-by", b"override")]
 
     async def chunks() -> AsyncIterator[bytes]:
         yield b"x"  # never iterated here
