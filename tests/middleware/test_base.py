@@ -703,3 +703,25 @@ def test_a_streaming_response_of_the_middleware_built_with_headers_gets_them() -
     assert bare.raw_headers == []
     dressed = _StreamingResponse(content=chunks(), headers={"X-A": "1"}, media_type="text/plain")
     assert dressed.raw_headers == [(b"x-a", b"1"), (b"content-type", b"text/plain; charset=utf-8")]
+
+
+@pytest.mark.anyio
+async def test_a_request_through_the_middleware_is_freed_without_the_garbage_collector() -> None:
+    import gc
+    import weakref
+
+    requests: list[weakref.ref[Request]] = []
+
+    class Remember(BaseHTTPMiddleware):
+        async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
+            requests.append(weakref.ref(request))
+            return await call_next(request)
+
+    sent = Recorder()
+    gc.disable()  # only reference counting frees things now: a reference cycle would keep the request alive
+    try:
+        await Remember(hello_app)(http_scope(), receiver(), sent)
+        assert sent.body == b"Hello"
+        assert requests[0]() is None
+    finally:
+        gc.enable()
