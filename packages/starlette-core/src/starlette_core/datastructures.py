@@ -644,13 +644,9 @@ def _header_name(key: str) -> bytes:
 class Headers(Mapping[str, str]):
     """An immutable, case-insensitive multi-dict of HTTP headers over a raw list of latin-1 byte pairs.
 
-    Lookups go through a dict built on first use and rebuilt whenever the raw list has changed (it may be
-    shared with the ASGI scope or a MutableHeaders), so they stay O(1) without ever returning stale values.
+    Lookups scan the raw list, which may be shared with the ASGI scope or a MutableHeaders, so they always see
+    its current contents. (A request reads a few headers: building a dict for them costs more than the scans.)
     """
-
-    # The lookup dict and the copy of the raw list it was built from (None: not built yet).
-    _snapshot: list[tuple[bytes, bytes]] | None = None
-    _lookup: dict[bytes, bytes]
 
     def __init__(
         self,
@@ -671,17 +667,6 @@ class Headers(Mapping[str, str]):
             self._list = raw
         else:
             self._list = []
-
-    def _first_values(self) -> dict[bytes, bytes]:
-        """Header name -> first value, built again (lookups call this when the raw list no longer equals
-        ``_snapshot``, the copy the current dict was built from)."""
-        lookup = dict(self._list)
-        if len(lookup) != len(self._list):
-            # A repeated header: dict() over the reversed pairs keeps its *first* value.
-            lookup = dict(reversed(self._list))
-        self._lookup = lookup
-        self._snapshot = self._list[:]
-        return lookup
 
     @property
     def raw(self) -> list[tuple[bytes, bytes]]:
@@ -713,12 +698,10 @@ class Headers(Mapping[str, str]):
                 raw_key = _header_name(key)
             except UnicodeEncodeError:
                 raise KeyError(key) from None
-        # The lookup dict is current while the raw list equals its snapshot (the check inlined: lookups are hot).
-        lookup = self._lookup if self._snapshot == self._list else self._first_values()
-        try:
-            return lookup[raw_key].decode("latin-1")
-        except KeyError:
-            raise KeyError(key) from None
+        for item_key, item_value in self._list:
+            if item_key == raw_key:
+                return item_value.decode("latin-1")
+        raise KeyError(key)
 
     @overload
     def get(self, key: str, /) -> str | None: ...
@@ -734,9 +717,10 @@ class Headers(Mapping[str, str]):
                 raw_key = _header_name(key)
             except UnicodeEncodeError:
                 return default
-        lookup = self._lookup if self._snapshot == self._list else self._first_values()
-        value = lookup.get(raw_key)
-        return default if value is None else value.decode("latin-1")
+        for item_key, item_value in self._list:
+            if item_key == raw_key:
+                return item_value.decode("latin-1")
+        return default
 
     def __contains__(self, key: Any) -> bool:
         raw_key = _HEADER_NAMES.get(key) if type(key) is str else None
@@ -745,8 +729,10 @@ class Headers(Mapping[str, str]):
                 raw_key = _header_name(key)
             except UnicodeEncodeError:
                 return False
-        lookup = self._lookup if self._snapshot == self._list else self._first_values()
-        return raw_key in lookup
+        for item_key, _ in self._list:  # noqa: SIM110 (a plain loop: any() over a generator costs more on 3.11)
+            if item_key == raw_key:
+                return True
+        return False
 
     def __iter__(self) -> Iterator[Any]:
         return iter(self.keys())
