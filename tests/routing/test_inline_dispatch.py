@@ -198,13 +198,8 @@ def test_a_route_that_overrides_handle_is_handled_by_it(test_client_factory: Tes
     assert Counted.handled == 2
 
 
-@pytest.mark.anyio
-async def test_a_handled_error_after_the_inline_start_went_out_is_not_answered_again() -> None:
-    async def on_os_error(request: Request, exc: Exception) -> Response:
-        return PlainTextResponse("handled", status_code=503)  # pragma: no cover - the response already started
-
-    app = Starlette(routes=[Route("/", hello)], exception_handlers={OSError: on_os_error})
-    sent: list[Message] = []
+def _client_gone_at_body(sent: list[Message]) -> tuple[Receive, Send]:
+    """A receive with an empty body, and a send that records messages and fails on the body (the client left)."""
 
     async def receive() -> Message:
         return {"type": "http.request", "body": b"", "more_body": False}  # pragma: no cover - never read
@@ -213,6 +208,18 @@ async def test_a_handled_error_after_the_inline_start_went_out_is_not_answered_a
         sent.append(message)
         if message["type"] == "http.response.body":
             raise OSError("client went away")
+
+    return receive, send
+
+
+@pytest.mark.anyio
+async def test_a_handled_error_after_the_inline_start_went_out_is_not_answered_again() -> None:
+    async def on_os_error(request: Request, exc: Exception) -> Response:
+        return PlainTextResponse("handled", status_code=503)  # pragma: no cover - the response already started
+
+    app = Starlette(routes=[Route("/", hello)], exception_handlers={OSError: on_os_error})
+    sent: list[Message] = []
+    receive, send = _client_gone_at_body(sent)
 
     with pytest.raises(RuntimeError, match="response already started") as caught:
         await app(http_scope("/"), receive, send)
@@ -224,14 +231,7 @@ async def test_a_handled_error_after_the_inline_start_went_out_is_not_answered_a
 async def test_an_unhandled_error_after_the_inline_start_went_out_gets_no_500() -> None:
     app = Starlette(routes=[Route("/", hello)])
     sent: list[Message] = []
-
-    async def receive() -> Message:
-        return {"type": "http.request", "body": b"", "more_body": False}  # pragma: no cover - never read
-
-    async def send(message: Message) -> None:
-        sent.append(message)
-        if message["type"] == "http.response.body":
-            raise OSError("client went away")
+    receive, send = _client_gone_at_body(sent)
 
     with pytest.raises(OSError, match="client went away"):
         await app(http_scope("/"), receive, send)

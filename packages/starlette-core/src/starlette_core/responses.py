@@ -64,6 +64,10 @@ def _content_type_header(media_type: str, charset: str) -> tuple[bytes, bytes]:
 
 
 def _default_headers(key: _DefaultKey) -> tuple[tuple[bytes, bytes], ...]:
+    """The headers for ``key`` (see _DEFAULT_HEADERS), from the cache or built and cached."""
+    cached = _DEFAULT_HEADERS.get(key)
+    if cached is not None:
+        return cached
     status_code, length, media_type, charset = key
     headers: list[tuple[bytes, bytes]] = []
     # A body's length is sent for any status but 1xx, 204 and 304 (-1: there is no body).
@@ -123,7 +127,7 @@ class Response:
             except AttributeError:  # init_headers() called before render() (a subclass's own order)
                 body = None
             key = (self.status_code, -1 if body is None else len(body), self.media_type, self.charset)
-            defaults = _DEFAULT_HEADERS.get(key)
+            defaults = _DEFAULT_HEADERS.get(key)  # (_default_headers' cache lookup, inlined: this path is hot)
             if defaults is None:
                 defaults = _default_headers(key)
             self.raw_headers = list(defaults)
@@ -155,11 +159,7 @@ class Response:
         if headers is not None or type(self).init_headers is not Response.init_headers:
             self.init_headers(headers)
             return
-        key = (self.status_code, -1, self.media_type, self.charset)
-        defaults = _DEFAULT_HEADERS.get(key)
-        if defaults is None:
-            defaults = _default_headers(key)
-        self.raw_headers = list(defaults)
+        self.raw_headers = list(_default_headers((self.status_code, -1, self.media_type, self.charset)))
 
     @property
     def headers(self) -> MutableHeaders:
