@@ -709,6 +709,20 @@ def test_a_str_subclass_content_is_encoded() -> None:
     assert Response(Text("héllo")).body == "héllo".encode()
 
 
+# How JSONResponse.render() can encode: its shared unchecked C encoder; json's own encoder (no C encoder of ours);
+# json's own encoder because the recursion limit is too high to recurse through a circular document unchecked.
+JSON_RENDER_PATHS = ["unchecked-c-encoder", "json-encoder", "json-encoder-under-high-recursion-limit"]
+
+
+def use_json_render_path(path: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    import starlette_core.responses as responses_module
+
+    if path == "json-encoder":
+        monkeypatch.setattr(responses_module, "_UNCHECKED_ENCODER", None)
+    elif path == "json-encoder-under-high-recursion-limit":
+        monkeypatch.setattr(responses_module, "_UNCHECKED_MAX_RECURSION_LIMIT", sys.getrecursionlimit() - 1)
+
+
 JSON_DOCUMENTS: list[Any] = [
     {"a": 1, "b": [1, 2.5, -0.0, 1e300, None, True, False], "c": {"nested": 'ünïcödé ✓ \u2028 "q" \\ \n'}},
     ["x", 1, {}, [], ""],
@@ -720,29 +734,21 @@ JSON_DOCUMENTS: list[Any] = [
 ]
 
 
-@pytest.mark.parametrize("fast", [True, False], ids=["c-encoder", "python-encoder"])
+@pytest.mark.parametrize("path", JSON_RENDER_PATHS)
 @pytest.mark.parametrize("document", JSON_DOCUMENTS)
 def test_json_rendering_is_json_dumps_compact_and_non_ascii(
-    document: Any, fast: bool, monkeypatch: pytest.MonkeyPatch
+    document: Any, path: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import json
 
-    import starlette_core.responses as responses_module
-
-    if not fast:
-        monkeypatch.setattr(responses_module, "_C_MAKE_ENCODER", None)
-        monkeypatch.setattr(responses_module, "_SPARE_ENCODERS", [])
+    use_json_render_path(path, monkeypatch)
     expected = json.dumps(document, ensure_ascii=False, allow_nan=False, indent=None, separators=(",", ":"))
     assert JSONResponse(document).body == expected.encode("utf-8")
 
 
-@pytest.mark.parametrize("fast", [True, False], ids=["c-encoder", "python-encoder"])
-def test_json_rendering_refuses_what_json_cannot_represent(fast: bool, monkeypatch: pytest.MonkeyPatch) -> None:
-    import starlette_core.responses as responses_module
-
-    if not fast:
-        monkeypatch.setattr(responses_module, "_C_MAKE_ENCODER", None)
-        monkeypatch.setattr(responses_module, "_SPARE_ENCODERS", [])
+@pytest.mark.parametrize("path", JSON_RENDER_PATHS)
+def test_json_rendering_refuses_what_json_cannot_represent(path: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    use_json_render_path(path, monkeypatch)
     circular: list[Any] = []
     circular.append(circular)
     with pytest.raises(ValueError, match="Circular reference detected"):
@@ -754,6 +760,47 @@ def test_json_rendering_refuses_what_json_cannot_represent(fast: bool, monkeypat
     assert JSONResponse([shared, shared]).body == b'[{"k":[1,2]},{"k":[1,2]}]'
     with pytest.raises(TypeError, match="Object of type object is not JSON serializable"):
         JSONResponse({"x": object()})
+
+
+@pytest.mark.parametrize("path", JSON_RENDER_PATHS)
+def test_json_rendering_of_a_too_deep_document_raises_recursion_error_like_json_dumps(
+    path: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import json
+
+    use_json_render_path(path, monkeypatch)
+    deep: list[Any] = []
+    for _ in range(sys.getrecursionlimit() + 10):
+        deep = [deep]
+    with pytest.raises(RecursionError):
+        json.dumps(deep)
+    with pytest.raises(RecursionError) as caught:
+        JSONResponse(deep)
+    # The error comes from the checked re-encode, not chained to the first attempt's.
+    assert caught.value.__context__ is None
+    shallow: list[Any] = []
+    for _ in range(50):
+        shallow = [shallow]
+    assert JSONResponse(shallow).body == json.dumps(shallow).encode()
+
+
+def test_json_rendering_of_a_circular_document_under_a_huge_recursion_limit_does_not_overflow_the_c_stack() -> None:
+    # Unchecked, the C encoder would recurse 1,000,000 levels into this list and crash the process.
+    import subprocess
+
+    code = (
+        "import sys\n"
+        "from starlette_core.responses import JSONResponse\n"
+        "sys.setrecursionlimit(1_000_000)\n"
+        "circular = []\n"
+        "circular.append(circular)\n"
+        "try:\n"
+        "    JSONResponse(circular)\n"
+        "except ValueError as err:\n"
+        "    print(err)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert (done.returncode, done.stdout) == (0, "Circular reference detected\n")
 
 
 def test_a_json_render_that_failed_leaves_no_trace_on_the_next_render_of_the_same_objects() -> None:
@@ -769,15 +816,15 @@ def test_a_json_render_that_failed_leaves_no_trace_on_the_next_render_of_the_sam
 def test_json_renders_nested_in_a_render_do_not_share_an_encoder() -> None:
     class Items(dict):  # type: ignore[type-arg]
         # The C encoder asks a dict subclass for its items: the first time, this renders the whole document
-        # meanwhile, while the outer render is inside it. An encoder shared with the outer render would call that
-        # circular.
+        # meanwhile, while the outer render is inside it. An encoder whose circular-reference check were shared
+        # with the outer render would call that circular.
         def items(self) -> Any:
             if not nested:
                 nested.append(b"")
                 nested[0] = JSONResponse(document).body
             return super().items()
 
-    JSONResponse({})  # leaves an encoder for reuse: the outer render below takes it
+    JSONResponse({})  # the outer render below runs after an earlier one, as in a server
     nested: list[Any] = []
     document = {"outer": Items(a=[2])}
     assert JSONResponse(document).body == b'{"outer":{"a":[2]}}'
