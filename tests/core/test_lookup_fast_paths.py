@@ -78,3 +78,16 @@ def test_header_repeated_names_keep_the_first_value() -> None:
     assert headers["a"] == "4"
     del raw[0]
     assert headers["a"] == "3"
+
+
+def test_multidict_getlist_values_in_order() -> None:
+    for cls in (ImmutableMultiDict, MultiDict, QueryParams):
+        values: Any = cls([("a", "1"), ("b", "2"), ("a", "3"), ("a", "4")])
+        assert values.getlist("a") == ["1", "3", "4"]
+        assert values.getlist("b") == ["2"]
+        assert values.getlist("c") == []
+        # A new list every time: changing it leaves the multi-dict alone.
+        values.getlist("a").append("5")
+        assert values.getlist("a") == ["1", "3", "4"]
+    # Keys match by ==, as in a dict.
+    assert ImmutableMultiDict([(1, "x"), (1.0, "y"), (True, "z"), ("1", "w")]).getlist(1) == ["x", "y", "z"]

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import random
 from typing import Any
+from urllib.parse import parse_qsl
+
+import pytest
 
 from starlette_core.datastructures import Headers, MutableHeaders, QueryParams
 from starlette_core.requests import HTTPConnection, cookie_parser
@@ -26,6 +30,32 @@ def test_query_params_of_bytes_and_of_str() -> None:
     # A server that puts a str in the scope (not what ASGI says) still gets the public constructor's result.
     from_str = HTTPConnection(make_scope(query_string="a=1&a=%C3%A9")).query_params
     assert from_str.multi_items() == [("a", "1"), ("a", "é")]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "",
+        "q=hello+world&tag=a&tag=b&tag=c&page=3",
+        "&&a&=&=v&a=1=2&+=+&",
+        "q=hello+world&x=%20y%2Bz",
+        "amp=%26&eq=%3D&plus=%2B+%2b",
+        "bad=%E2%9C&also=%zz&trail=%",
+    ],
+)
+def test_query_params_with_and_without_escapes(query: str) -> None:
+    # Query strings without "%" are split directly; either way the pairs are parse_qsl's.
+    params = HTTPConnection(make_scope(query_string=query.encode("latin-1"))).query_params
+    assert params.multi_items() == parse_qsl(query, keep_blank_values=True)
+
+
+def test_query_params_on_random_strings() -> None:
+    rnd = random.Random(7)
+    tokens = ["a", "b", "=", "&", "+", " ", "%", "%2", "%26", "%3D", "%2B", "%41", "%C3%A9", "\xe9"]
+    for _ in range(2000):
+        query = "".join(rnd.choice(tokens) for _ in range(rnd.randint(0, 10)))
+        params = HTTPConnection(make_scope(query_string=query.encode("latin-1"))).query_params
+        assert params.multi_items() == parse_qsl(query, keep_blank_values=True), query
 
 
 def test_latin_1_bytes_in_the_query_string() -> None:
