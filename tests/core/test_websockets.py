@@ -370,6 +370,18 @@ async def test_send_after_close() -> None:
 
 @pytest.mark.anyio
 @pytest.mark.parametrize("method", ["receive_text", "receive_bytes", "receive_json"])
+async def test_receive_data_turns_a_disconnect_into_websocket_disconnect(method: str) -> None:
+    disconnect = {"type": "websocket.disconnect", "code": 4003, "reason": "bye"}
+    websocket = FakeConnection(CONNECT, disconnect).websocket()
+    await websocket.accept()
+    with pytest.raises(WebSocketDisconnect) as info:
+        await getattr(websocket, method)()
+    assert (info.value.code, info.value.reason) == (4003, "bye")
+    assert websocket.client_state is WebSocketState.DISCONNECTED
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("method", ["receive_text", "receive_bytes", "receive_json"])
 async def test_receive_data_needs_accept(method: str) -> None:
     websocket = FakeConnection(CONNECT, {"type": "websocket.receive", "text": "x"}).websocket()
     with runtime_error('WebSocket is not connected. Need to call "accept" first.'):
