@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import AsyncGenerator, Iterator, Mapping
-from typing import TYPE_CHECKING, Any, Callable, NoReturn, cast
+from typing import TYPE_CHECKING, Any, Callable, NoReturn
 
 from starlette_core._utils import AwaitableOrContextManager, AwaitableOrContextManagerWrapper
 from starlette_core.datastructures import (
@@ -182,7 +182,9 @@ class HTTPConnection(Mapping[str, Any]):
 
     @property
     def path_params(self) -> dict[str, Any]:
-        return cast("dict[str, Any]", self.scope.get("path_params", {}))
+        # (Typed by annotation rather than typing.cast, which is a function call on every access.)
+        path_params: dict[str, Any] = self.scope.get("path_params", {})
+        return path_params
 
     @property
     def cookies(self) -> dict[str, str]:
@@ -203,7 +205,8 @@ class HTTPConnection(Mapping[str, Any]):
     @property
     def session(self) -> dict[str, Any]:
         assert "session" in self.scope, "SessionMiddleware must be installed to access request.session"
-        return cast("dict[str, Any]", self.scope["session"])
+        session: dict[str, Any] = self.scope["session"]
+        return session
 
     @property
     def auth(self) -> Any:
@@ -253,7 +256,8 @@ class Request(HTTPConnection):
 
     @property
     def method(self) -> str:
-        return cast(str, self.scope["method"])
+        method: str = self.scope["method"]
+        return method
 
     @property
     def receive(self) -> Receive:
