@@ -285,25 +285,34 @@ def keepalive_requests(port: int, n: int, path: str) -> None:
                 buffer += chunk
 
 
+# A fixed hash seed: with random ones, dict layouts (and so the counts) vary by a few hundred instructions.
+CALLGRIND_ENV = {**os.environ, "PYTHONHASHSEED": "0"}
+
+
+def _callgrind_worker(impl: str, *args: str) -> list[str]:
+    """The command that runs ``worker.py *args`` in ``impl``'s venv under callgrind (totals only, on stderr)."""
+    valgrind = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null"]
+    return [*valgrind, str(venv_python(impl)), str(WORKER), *args]
+
+
+def _collected(stderr: str) -> int:
+    """The instruction total that callgrind printed on ``stderr``."""
+    for line in stderr.splitlines():
+        if "Collected :" in line:
+            return int(line.split()[-1])
+    raise SystemExit(f"no instruction count from valgrind:\n{stderr[-2000:]}")
+
+
 def _server_instructions(impl: str, name: str, n: int) -> int:
     """Instructions the uvicorn process runs in all, start-up and shut-down included, to answer n requests."""
     port = free_port()
     proc = subprocess.Popen(
-        [
-            "valgrind",
-            "--tool=callgrind",
-            "--callgrind-out-file=/dev/null",
-            str(venv_python(impl)),
-            str(WORKER),
-            "serve",
-            name,
-            str(port),
-        ],
+        _callgrind_worker(impl, "serve", name, str(port)),
         cwd=str(HERE),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
-        env={**os.environ, "PYTHONHASHSEED": "0"},
+        env=CALLGRIND_ENV,
     )
     try:
         wait_port(port, proc, timeout=180)  # (its one connection is a request-less one for uvicorn)
@@ -311,10 +320,7 @@ def _server_instructions(impl: str, name: str, n: int) -> int:
     finally:
         proc.send_signal(signal.SIGINT)  # uvicorn shuts down; valgrind then prints its totals
         _, err = proc.communicate(timeout=180)
-    for line in err.splitlines():
-        if "Collected :" in line:
-            return int(line.split()[-1])
-    raise SystemExit(f"no instruction count from valgrind for the {impl} server:\n{err[-2000:]}")
+    return _collected(err)
 
 
 WIRE_ICOUNT_REQUESTS = (200, 1200)
@@ -359,27 +365,14 @@ ICOUNT_REQUESTS = {"upload_1mib": 40, "form10": 500, "streaming": 300, "basehttp
 
 def _callgrind_instructions(impl: str, name: str, n: int) -> int:
     out = subprocess.run(
-        [
-            "valgrind",
-            "--tool=callgrind",
-            "--callgrind-out-file=/dev/null",
-            str(venv_python(impl)),
-            str(WORKER),
-            "count",
-            name,
-            str(n),
-        ],
+        _callgrind_worker(impl, "count", name, str(n)),
         check=True,
         capture_output=True,
         text=True,
         cwd=str(HERE),
-        # A fixed hash seed: with random ones, dict layouts (and so the counts) vary by a few hundred instructions.
-        env={**os.environ, "PYTHONHASHSEED": "0"},
+        env=CALLGRIND_ENV,
     )
-    for line in out.stderr.splitlines():
-        if "Collected :" in line:
-            return int(line.split()[-1])
-    raise SystemExit(f"no instruction count from valgrind:\n{out.stderr[-2000:]}")
+    return _collected(out.stderr)
 
 
 def _icount_one(job: tuple[str, str, int]) -> tuple[str, str, float]:
