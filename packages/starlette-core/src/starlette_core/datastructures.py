@@ -485,8 +485,11 @@ def _parse_query_string(query: str) -> list[tuple[str, str]]:
     "&" or "="), once the escapes of "&" and "=" are stand-ins that the split does not see.
     """
     query = query.replace("+", " ")
-    if "%" not in query:
-        return _split_pairs(query)
+    return _parse_escaped_query(query) if "%" in query else _split_pairs(query)
+
+
+def _parse_escaped_query(query: str) -> list[tuple[str, str]]:
+    """``_parse_query_string`` for a query string with %-escapes, "+" already replaced."""
     if _AMPERSAND in query or _EQUALS in query:
         return _parse_query_string_pairwise(query)
     escaped = query

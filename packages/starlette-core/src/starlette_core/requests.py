@@ -15,7 +15,7 @@ from starlette_core.datastructures import (
     Headers,
     QueryParams,
     State,
-    _parse_query_string,
+    _parse_escaped_query,
     _split_pairs,
 )
 from starlette_core.exceptions import HTTPException
@@ -169,9 +169,9 @@ class HTTPConnection(Mapping[str, Any]):
             query_string = self.scope["query_string"]
             if type(query_string) is bytes:
                 # QueryParams(query_string) without the argument handling.
+                # (_parse_query_string's two steps, inlined: one call less per request.)
                 query = query_string.decode("latin-1").replace("+", " ")
-                # Without %-escapes, _parse_query_string(query) only splits it: do that directly (one call less).
-                items = _parse_query_string(query) if "%" in query else _split_pairs(query)
+                items = _parse_escaped_query(query) if "%" in query else _split_pairs(query)
                 query_params = _new_query_params(QueryParams)
                 query_params._list = items
                 query_params._dict = dict(items)
