@@ -20,7 +20,7 @@ from starlette_core.websockets import WebSocket
 from starlette_middleware import Middleware
 from starlette_middleware.errors import ServerErrorMiddleware
 from starlette_routing.applications import Starlette
-from starlette_routing.routing import Match, Route, Router, WebSocketRoute, with_max_body_size
+from starlette_routing.routing import Host, Match, Mount, Route, Router, WebSocketRoute, with_max_body_size
 from tests.routing._asgi import call, http_scope, response_body, response_start
 
 TestClientFactory = Callable[..., Any]
@@ -290,3 +290,74 @@ def test_a_response_that_fails_before_its_start_is_sent_gets_the_500_page(
     # Nothing went out, so ServerErrorMiddleware answers with its own 500 page.
     assert response.status_code == 500
     assert response.text == "Internal Server Error"
+
+
+def test_a_request_built_inline_is_what_the_constructor_builds(test_client_factory: TestClientFactory) -> None:
+    seen: list[Request] = []
+
+    async def endpoint(request: Request) -> Response:
+        seen.append(request)
+        return PlainTextResponse("ok")
+
+    client = test_client_factory(Starlette(routes=[Route("/", endpoint)]))
+    assert client.get("/").text == "ok"
+    request = seen[0]
+    assert type(request) is Request
+    built = Request(request.scope, request.receive, request._send)
+    assert vars(request).keys() == vars(built).keys()
+    assert list(vars(request).keys()) == ["scope", "_receive", "_send"]
+
+
+def test_a_patched_request_init_is_called(
+    test_client_factory: TestClientFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    built: list[str] = []
+    original = Request.__init__
+
+    def patched(self: Request, scope: Scope, receive: Receive, send: Send) -> None:
+        built.append(scope["path"])
+        original(self, scope, receive, send)
+
+    monkeypatch.setattr(Request, "__init__", patched)
+    client = test_client_factory(Starlette(routes=[Route("/", hello), Route("/items/{id}", hello)]))
+    assert client.get("/").text == "hello"
+    assert client.get("/items/1").text == "hello"
+    assert built == ["/", "/items/1"]
+
+
+def test_an_inner_application_keeps_the_outer_router_and_path_params(test_client_factory: TestClientFactory) -> None:
+    seen: dict[str, Any] = {}
+
+    async def profile(request: Request) -> Response:
+        seen.update(router=request.scope["router"], params=request.path_params, endpoint=request.scope["endpoint"])
+        return PlainTextResponse("profile")
+
+    inner = Starlette(routes=[Route("/profile", profile)])
+    outer = Starlette(routes=[Mount("/users/{uid}", app=inner)])
+    client = test_client_factory(outer)
+    assert client.get("/users/7/profile").text == "profile"
+    assert seen == {"router": outer.router, "params": {"uid": "7"}, "endpoint": profile}
+    # Under a Host (which leaves the root path alone) too.
+    by_host = Starlette(routes=[Host("api.example.org", app=inner)])
+    assert test_client_factory(by_host, base_url="http://api.example.org").get("/profile").text == "profile"
+    assert seen == {"router": by_host.router, "params": {}, "endpoint": profile}
+    # The inner application called on its own sets its own router and starts with no path parameters.
+    assert test_client_factory(inner).get("/profile").text == "profile"
+    assert seen == {"router": inner.router, "params": {}, "endpoint": profile}
+
+
+def test_a_static_path_with_the_wrong_method_gets_405(test_client_factory: TestClientFactory) -> None:
+    client = test_client_factory(Starlette(routes=[Route("/", hello, methods=["GET"])]))
+    response = client.post("/")
+    assert response.status_code == 405
+    assert response.headers["allow"] == "GET, HEAD"
+    assert client.head("/").status_code == 200
+
+
+def test_an_endpoint_returning_something_else_than_a_response(test_client_factory: TestClientFactory) -> None:
+    async def nothing(request: Request) -> Any:
+        return None
+
+    client = test_client_factory(Starlette(routes=[Route("/", nothing)]))
+    with pytest.raises(TypeError, match="'NoneType' object is not callable"):
+        client.get("/")

@@ -16,6 +16,7 @@ from starlette_core.websockets import WebSocket
 from starlette_middleware import Middleware, _MiddlewareFactory
 from starlette_middleware.errors import ServerErrorMiddleware
 from starlette_middleware.exceptions import ExceptionMiddleware
+from starlette_routing._routing_body import SCOPE_KEY as _BODY_LIMIT_KEY
 from starlette_routing._routing_body import BodyLimitMiddleware, check_limit
 from starlette_routing.routing import _RESPONSE_CALL, BaseRoute, Router, _RequestResponseApp
 
@@ -27,18 +28,24 @@ else:  # pragma: no cover
 AppType = TypeVar("AppType", bound="Starlette")
 
 
-def _inline_plan(stack: ASGIApp) -> tuple[ServerErrorMiddleware, ExceptionMiddleware | None, Router] | None:
+_Plan = Tuple[ServerErrorMiddleware, Optional[ExceptionMiddleware], Router, bool]
+
+
+def _inline_plan(stack: ASGIApp) -> _Plan | None:
     """The layers of a middleware stack that ``Starlette.__call__`` runs inline: a ServerErrorMiddleware on top
     (and an ExceptionMiddleware right below it), as long as their ``__call__`` is the one defined for them; and
     the Router below the ExceptionMiddleware, if that is what it wraps (it is asked to resolve requests directly).
+    The last item says whether ``Request.__init__`` is the one defined for it, so requests can be built without
+    calling it (its three assignments done inline).
     """
     if type(stack) is not ServerErrorMiddleware or ServerErrorMiddleware.__call__ is not _SERVER_ERROR_CALL:
         return None
+    own_request_init = Request.__init__ is _REQUEST_INIT
     below = stack.app
     if type(below) is ExceptionMiddleware and ExceptionMiddleware.__call__ is _EXCEPTION_CALL:
         router = below.app
-        return stack, below, router if isinstance(router, Router) else _NO_ROUTER
-    return stack, None, _NO_ROUTER
+        return stack, below, router if isinstance(router, Router) else _NO_ROUTER, own_request_init
+    return stack, None, _NO_ROUTER, own_request_init
 
 
 def _resume_tracking(send: Send, tracking_send: _TrackingSend | None, started: bool) -> _TrackingSend:
@@ -53,9 +60,12 @@ def _resume_tracking(send: Send, tracking_send: _TrackingSend | None, started: b
 _NO_ROUTER: Any = object()
 
 
-# The __call__ methods as defined: a patched one (by instrumentation, say) is called rather than inlined.
+# The methods as defined: a patched one (by instrumentation, say) is called rather than inlined.
 _SERVER_ERROR_CALL = ServerErrorMiddleware.__call__
 _EXCEPTION_CALL = ExceptionMiddleware.__call__
+_REQUEST_INIT = Request.__init__
+# A class call with a Python __init__ re-enters the interpreter on 3.11: ~800 instructions more than this.
+_new_request = Request.__new__
 P = ParamSpec("P")
 
 
@@ -74,7 +84,7 @@ class Starlette:
     _max_body_size: Optional[int] = None
     # The middleware stack that _plan was made for (see _inline_plan).
     _planned_for: Optional[ASGIApp] = None
-    _plan: Optional[Tuple[ServerErrorMiddleware, Optional[ExceptionMiddleware], Router]] = None
+    _plan: Optional[_Plan] = None
 
     def __init__(
         self: AppType,
@@ -153,7 +163,7 @@ class Starlette:
         # the same nested handling in one coroutine instead of two. They share one tracker of whether the
         # response has started; it is made only for sends that go elsewhere than through the inline code below,
         # which knows when it sends the start itself.
-        server_errors, exceptions, router = plan
+        server_errors, exceptions, router, own_request_init = plan
         tracking_send: _TrackingSend | None = None
         started = False
         try:
@@ -166,7 +176,31 @@ class Starlette:
                     # ExceptionMiddleware._target, for the usual case of the router right below it (and without
                     # middleware or a body limit of its own, as Router._resolve_app checks).
                     if exceptions.app is router and router._direct:
-                        app = router._route(scope, "http")
+                        # Router._route, inlined up to its static-path step (a call less on the path most requests
+                        # take): a static path whose first candidate is a plain Route that takes this method, with
+                        # no body limit to apply, is answered by that route's app.
+                        index = router._routes._http
+                        if index is None or scope.get("root_path"):
+                            app = router._route(scope, "http")
+                        else:
+                            if "router" not in scope:
+                                scope["router"] = router
+                            route_path = scope["path"]
+                            first = index.first.get(route_path)
+                            if (
+                                first is not None
+                                and (not first.methods or scope["method"] in first.methods)
+                                and first._max_body_size is None
+                                and _BODY_LIMIT_KEY not in scope
+                            ):
+                                inherited = scope.get("path_params")
+                                scope["endpoint"] = first.endpoint
+                                scope["path_params"] = dict(inherited) if inherited else {}
+                                app = first.app
+                            elif first is not None:
+                                app = router._route(scope, "http")  # (a wrong method or a body limit)
+                            else:
+                                app = router._route_candidates(scope, index, route_path)
                     else:
                         app = exceptions._target(scope)
                     if type(app) is not _RequestResponseApp:
@@ -174,13 +208,19 @@ class Starlette:
                         await app(scope, receive, tracking_send)
                     else:
                         # And what a request/response endpoint's app does (_RequestResponseApp.__call__), inlined.
-                        request = Request(scope, receive, send)
+                        if own_request_init:
+                            request = _new_request(Request)
+                            request.scope = scope
+                            request._receive = receive
+                            request._send = send
+                        else:
+                            request = Request(scope, receive, send)
                         # (The endpoint read into a local first: a method-style load of a slot is not
                         # specialized on 3.11.)
                         endpoint = app.func
                         try:
                             response = await endpoint(request)
-                            if isinstance(response, Response) and type(response).__call__ is _RESPONSE_CALL:
+                            if type(response).__call__ is _RESPONSE_CALL:
                                 # (Started once the start message is built, as the tracker would say.)
                                 start = {
                                     "type": "http.response.start",

@@ -96,7 +96,7 @@ class _RequestResponseApp:
         tracking_send = _tracking(send)
         try:
             response = await self.func(request)
-            if isinstance(response, Response) and type(response).__call__ is _RESPONSE_CALL:
+            if type(response).__call__ is _RESPONSE_CALL:
                 # What Response.__call__ does for HTTP, without a coroutine of its own (and with what the
                 # tracker's __call__ does done here: the response has started once its first message is built).
                 start = {"type": "http.response.start", "status": response.status_code, "headers": response.raw_headers}
@@ -1054,6 +1054,10 @@ class Router(_BodyLimited):
                 if first._max_body_size is None and _BODY_LIMIT_KEY not in scope:
                     return first.app
                 return first.handle
+        return self._route_candidates(scope, index, route_path)
+
+    def _route_candidates(self, scope: Scope, index: _Index, route_path: str) -> ASGIApp:
+        """The rest of ``_route``: try every route that may match ``route_path``, in order."""
         candidates = index.static.get(route_path)
         if candidates is None:
             candidates = index.candidates(route_path)
