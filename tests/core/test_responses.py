@@ -445,6 +445,53 @@ def test_json_response_arguments() -> None:
     assert response.headers["content-type"] == "application/vnd.api+json"
 
 
+class PlainSubclassJSON(JSONResponse):
+    """Initialised through super().__init__(), that is Response.__init__."""
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ({"a": 1},),
+        ({"a": 1}, 204, None, "application/problem+json", BackgroundTask(print)),
+        ([1], 200, {"X-A": "1"}),
+        ("text", 500, {"content-type": "text/plain"}),
+    ],
+)
+def test_json_response_builds_what_response_init_builds(args: tuple[Any, ...]) -> None:
+    # For JSONResponse itself, Response.__init__ runs inlined; a subclass goes through it.
+    response = JSONResponse(*args)
+    expected = PlainSubclassJSON(*args)
+    assert vars(response) == vars(expected)
+    assert list(vars(response)) == list(vars(expected))
+    assert response.raw_headers is not JSONResponse(*args).raw_headers  # a list of its own
+
+
+class Tagging(Response):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.raw_headers.append((b"x-tag", b"1"))
+
+
+class TaggedJSON(JSONResponse, Tagging):
+    pass
+
+
+class CompactJSON(JSONResponse):
+    def render(self, content: Any) -> bytes:
+        return b"compact"
+
+
+def test_json_response_subclasses_initialise_through_the_mro() -> None:
+    tagged = TaggedJSON({"a": 1}, status_code=202)
+    assert tagged.status_code == 202
+    assert tagged.body == b'{"a":1}'
+    assert tagged.raw_headers == [(b"content-length", b"7"), (b"content-type", b"application/json"), (b"x-tag", b"1")]
+    compact = CompactJSON({"a": 1})
+    assert compact.body == b"compact"
+    assert compact.headers["content-length"] == "7"
+
+
 def test_json_response_with_test_client(test_client_factory: TestClientFactory) -> None:
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
         await JSONResponse({"hello": "world"})(scope, receive, send)
