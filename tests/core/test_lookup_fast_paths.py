@@ -25,6 +25,41 @@ def test_multidict_get_goes_through_an_overridden_getitem() -> None:
     assert values.get("b", "y") == "y"
 
 
+class DoublingAgain(DoublingDict):
+    pass
+
+
+class OwnGet(DoublingDict):
+    def get(self, key: Any, default: Any = None) -> Any:
+        return "own"
+
+
+class UpperKeys:
+    """A mixin that changes __getitem__ from outside the multi-dict classes."""
+
+    _dict: dict[str, str]
+
+    def __getitem__(self, key: str) -> Any:
+        return self._dict[key.upper()]
+
+
+class UpperQueryParams(UpperKeys, QueryParams):
+    pass
+
+
+def test_multidict_get_of_subclasses_follows_their_getitem() -> None:
+    assert DoublingAgain([("a", "1")]).get("a") == "11"  # inherited from a class that changed __getitem__
+    assert DoublingAgain([("a", "1")]).get("missing", "x") == "x"
+    assert OwnGet([("a", "1")]).get("a") == "own"  # a get of its own is left alone
+    params = UpperQueryParams("A=1&b=2")
+    assert params.get("a") == "1"  # through the mixin's __getitem__
+    assert params.get("b") is None
+    assert params.get("b", "none") == "none"
+    assert QueryParams("a=1").get("a") == "1"  # the classes themselves keep the direct lookup
+    assert QueryParams.get is ImmutableMultiDict.get
+    assert DoublingDict.get is not ImmutableMultiDict.get
+
+
 def test_multidict_get_default_and_last_value() -> None:
     for cls in (ImmutableMultiDict, MultiDict, QueryParams):
         values: Any = cls([("a", "1"), ("a", "2")])

@@ -46,7 +46,10 @@ def test_query_params_of_bytes_and_of_str() -> None:
 def test_query_params_with_and_without_escapes(query: str) -> None:
     # Query strings without "%" are split directly; either way the pairs are parse_qsl's.
     params = HTTPConnection(make_scope(query_string=query.encode("latin-1"))).query_params
-    assert params.multi_items() == parse_qsl(query, keep_blank_values=True)
+    expected = parse_qsl(query, keep_blank_values=True)
+    assert params.multi_items() == expected
+    assert dict(params) == dict(expected)  # the last value of a repeated name
+    assert list(params) == list(dict(expected))
 
 
 def test_query_params_on_random_strings() -> None:
@@ -55,7 +58,9 @@ def test_query_params_on_random_strings() -> None:
     for _ in range(2000):
         query = "".join(rnd.choice(tokens) for _ in range(rnd.randint(0, 10)))
         params = HTTPConnection(make_scope(query_string=query.encode("latin-1"))).query_params
-        assert params.multi_items() == parse_qsl(query, keep_blank_values=True), query
+        expected = parse_qsl(query, keep_blank_values=True)
+        assert params.multi_items() == expected, query
+        assert dict(params) == dict(expected), query  # the last value of a repeated name
 
 
 def test_latin_1_bytes_in_the_query_string() -> None:
@@ -98,3 +103,30 @@ def test_cookie_parser_unquotes_only_when_there_are_quotes() -> None:
     assert cookie_parser('a=b; c="d"; e="x\\"y"; f="\\101"') == {"a": "b", "c": "d", "e": 'x"y', "f": "A"}
     assert cookie_parser("a=b; c=d;e = f ;bare; =; ;") == {"a": "b", "c": "d", "e": "f", "": "bare"}
     assert cookie_parser('a="b') == {"a": '"b'}
+
+
+def test_cookies_come_from_the_first_cookie_header_whether_or_not_headers_were_read() -> None:
+    raw = [(b"host", b"example.com"), (b"cookie", b"a=1; b=2"), (b"cookie", b"c=3")]
+    unread = HTTPConnection(make_scope(headers=list(raw)))
+    assert unread.cookies == {"a": "1", "b": "2"}
+    read_first = HTTPConnection(make_scope(headers=list(raw)))
+    assert read_first.headers["cookie"] == "a=1; b=2"
+    assert read_first.cookies == {"a": "1", "b": "2"}
+    assert HTTPConnection(make_scope(headers=[(b"host", b"example.com")])).cookies == {}
+
+
+class InjectedCookie(HTTPConnection):
+    """A connection whose headers are the scope's plus a cookie header of its own, placed first."""
+
+    @property
+    def headers(self) -> Headers:
+        headers = MutableHeaders(raw=[(b"cookie", b"injected=yes"), *super().headers.raw])
+        return headers
+
+
+@pytest.mark.parametrize("read_headers_first", [False, True])
+def test_cookies_come_from_a_subclass_headers(read_headers_first: bool) -> None:
+    conn = InjectedCookie(make_scope(headers=[(b"cookie", b"a=1")]))
+    if read_headers_first:  # the base class's headers are cached by then; the subclass's are still what counts
+        assert conn.headers["cookie"] == "injected=yes"
+    assert conn.cookies == {"injected": "yes"}

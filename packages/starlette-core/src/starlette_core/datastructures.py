@@ -351,13 +351,14 @@ class ImmutableMultiDict(Mapping[_KeyType, _CovariantValueType]):
     def get(self, key: _KeyType, default: _CovariantValueType | _T, /) -> _CovariantValueType | _T: ...
 
     def get(self, key: Any, default: Any = None) -> Any:
-        if type(self).__getitem__ is ImmutableMultiDict.__getitem__:
-            return self._dict.get(key, default)
-        # A subclass that changed __getitem__: Mapping.get goes through it.
-        try:
-            return self[key]
-        except KeyError:
-            return default
+        # (A subclass that changes __getitem__ gets _get_through_getitem instead: see __init_subclass__.)
+        return self._dict.get(key, default)
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if cls.__getitem__ is not _MULTIDICT_GETITEM and cls.get is _MULTIDICT_GET:
+            # __getitem__ changed, get did not: get must go through __getitem__, as Mapping.get does.
+            cls.get = _get_through_getitem  # type: ignore[method-assign]
 
     def getlist(self, key: Any) -> list[_CovariantValueType]:
         # A plain loop: on CPython 3.11 a list comprehension is a nested function call, which costs more here.
@@ -400,6 +401,18 @@ class ImmutableMultiDict(Mapping[_KeyType, _CovariantValueType]):
 
     def __repr__(self) -> str:
         return f"{self.__class__.__name__}({self.multi_items()!r})"
+
+
+_MULTIDICT_GETITEM = ImmutableMultiDict.__getitem__
+_MULTIDICT_GET = ImmutableMultiDict.get
+
+
+def _get_through_getitem(self: ImmutableMultiDict[Any, Any], key: Any, default: Any = None) -> Any:
+    """``Mapping.get``: ``ImmutableMultiDict.get`` for a subclass that changed ``__getitem__``."""
+    try:
+        return self[key]
+    except KeyError:
+        return default
 
 
 class MultiDict(ImmutableMultiDict[Any, Any]):
@@ -665,7 +678,7 @@ class Headers(Mapping[str, str]):
         self._list: list[tuple[bytes, bytes]]
         if scope is not None and headers is None and raw is None:
             # scope["headers"] may be any iterable: make it a list that both this object and the scope share.
-            self._list = scope["headers"] = list(scope["headers"])
+            self._list = scope["headers"] = [*scope["headers"]]
         elif headers is not None:
             assert raw is None, 'Cannot set both "headers" and "raw".'
             assert scope is None, 'Cannot set both "headers" and "scope".'
