@@ -20,6 +20,7 @@ import os
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import time
@@ -244,14 +245,22 @@ def run_wire(
     results = {name: {impl: {"rate": 0.0, "cpu": float("inf")} for impl in IMPLS} for name in names}
     # Every round visits the bare app and every scenario, so a slow spell of the machine hits them all alike
     # (the bare app is what hello is compared with).
+    round_rates: dict[str, dict[str, list[float]]] = {name: {impl: [] for impl in IMPLS} for name in names}
     for r in range(rounds):
         order = IMPLS if r % 2 == 0 else IMPLS[::-1]
         for name in names:
             for impl in order:
                 rate, cpu = run_wire_one(impl, name, seconds, connections)
+                round_rates[name][impl].append(rate)
                 best = results[name][impl]
                 best["rate"] = max(best["rate"], rate)
                 best["cpu"] = min(best["cpu"], cpu)
+    if "hello" in results:
+        # Paired by round: hello's rate over the bare app's in the same round (same implementation), the median
+        # over the rounds. Best-of-N of each alone can pair a lucky spell of one with an unlucky one of the other.
+        for impl in IMPLS:
+            ratios = [h / b for h, b in zip(round_rates["hello"][impl], round_rates["bare"][impl])]
+            results["hello"][impl]["paired"] = statistics.median(ratios)
     for name in names:
         ref, ours = results[name]["reference"], results[name]["ours"]
         log(
@@ -510,11 +519,13 @@ def report(
             bare_rate = max(v["rate"] for v in wire["bare"].values())
             by_rate = wire["hello"]["ours"]["rate"] / bare_rate
             by_cpu = bare_cpu / wire["hello"]["ours"]["cpu"]
+            paired = wire["hello"]["ours"]["paired"]
             add("")
             add(
                 f"hello vs the bare ASGI callable on the same uvicorn: {by_rate:.0%} of its requests/s "
                 f"(target ≥ 85% — {'yes' if by_rate >= 0.85 else '**NO**'}); {by_cpu:.0%} by the server's CPU time "
-                "per request."
+                f"per request; paired by round (median over the {args.wire_rounds} rounds of hello / bare, each "
+                f"measured in the same round): {paired:.0%} ({'yes' if paired >= 0.85 else '**NO**'})."
             )
         add("")
     if wire_icount:
