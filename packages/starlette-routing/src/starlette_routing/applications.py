@@ -177,8 +177,7 @@ class Starlette:
                     # middleware or a body limit of its own, as Router._resolve_app checks).
                     if exceptions.app is router and router._direct:
                         # Router._route, inlined up to its static-path step (a call less on the path most requests
-                        # take): a static path whose first candidate is a plain Route that takes this method, with
-                        # no body limit to apply, is answered by that route's app.
+                        # take): a static path whose first candidate is a plain Route that takes this method answers.
                         index = router._routes._http
                         if index is None or scope.get("root_path"):
                             app = router._route(scope, "http")
@@ -187,18 +186,14 @@ class Starlette:
                                 scope["router"] = router
                             route_path = scope["path"]
                             first = index.first.get(route_path)
-                            if (
-                                first is not None
-                                and (not first.methods or scope["method"] in first.methods)
-                                and first._max_body_size is None
-                                and _BODY_LIMIT_KEY not in scope
-                            ):
+                            if first is not None and (not first.methods or scope["method"] in first.methods):
                                 inherited = scope.get("path_params")
                                 scope["endpoint"] = first.endpoint
                                 scope["path_params"] = dict(inherited) if inherited else {}
-                                app = first.app
-                            elif first is not None:
-                                app = router._route(scope, "http")  # (a wrong method or a body limit)
+                                if first._max_body_size is None and _BODY_LIMIT_KEY not in scope:
+                                    app = first.app
+                                else:
+                                    app = first.handle
                             else:
                                 app = router._route_candidates(scope, index, route_path)
                     else:
