@@ -749,11 +749,46 @@ def test_streaming_with_test_client(test_client_factory: TestClientFactory) -> N
     assert recorder.calls == ["ran"]
 
 
-def test_a_str_subclass_content_is_encoded() -> None:
+@pytest.mark.parametrize("headers", [None, {"x-a": "1"}])
+def test_a_str_subclass_content_is_encoded(headers: dict[str, str] | None) -> None:
     class Text(str):
         pass
 
-    assert Response(Text("héllo")).body == "héllo".encode()
+    response = Response(Text("héllo"), headers=headers)
+    assert response.body == "héllo".encode()
+    assert response.headers["content-length"] == "6"
+
+
+@pytest.mark.parametrize("headers", [None, {"x-a": "1"}])
+@pytest.mark.parametrize("method", ["render", "init_headers"])
+def test_render_and_init_headers_patched_onto_a_class_are_called(
+    method: str, headers: dict[str, str] | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Response.__init__ does their steps itself when they are Response's own: a patch must still be seen.
+    calls: list[Any] = []
+    original = getattr(Response, method)
+
+    def patched(self: Response, argument: Any) -> Any:
+        calls.append(argument)
+        return original(self, argument)
+
+    monkeypatch.setattr(PlainTextResponse, method, patched)
+    response = PlainTextResponse("hi", headers=headers)
+    assert calls == (["hi"] if method == "render" else [headers])
+    assert response.body == b"hi"
+    assert response.headers["content-type"] == "text/plain; charset=utf-8"
+    monkeypatch.undo()
+    calls.clear()
+    assert PlainTextResponse("hi", headers=headers).body == b"hi"
+    assert calls == []
+
+
+def test_the_default_headers_follow_a_charset_patched_onto_a_class(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert PlainTextResponse("caf\u00e9").body == "caf\u00e9".encode()
+    monkeypatch.setattr(PlainTextResponse, "charset", "latin-1")
+    response = PlainTextResponse("caf\u00e9")
+    assert response.body == b"caf\xe9"
+    assert response.raw_headers == [(b"content-length", b"4"), (b"content-type", b"text/plain; charset=latin-1")]
 
 
 # How JSONResponse.render() can encode: its shared unchecked C encoder; json's own encoder (no C encoder of ours);

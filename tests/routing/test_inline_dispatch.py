@@ -361,3 +361,39 @@ def test_an_endpoint_returning_something_else_than_a_response(test_client_factor
     client = test_client_factory(Starlette(routes=[Route("/", nothing)]))
     with pytest.raises(TypeError, match="'NoneType' object is not callable"):
         client.get("/")
+
+
+def test_an_application_middleware_stack_replaced_or_reset_after_a_request_is_the_one_used(
+    test_client_factory: TestClientFactory,
+) -> None:
+    builds: list[str] = []
+
+    class Counting(Starlette):
+        def build_middleware_stack(self) -> ASGIApp:
+            builds.append("built")
+            return super().build_middleware_stack()
+
+    app = Counting(routes=[Route("/", hello)])
+    client = test_client_factory(app)
+    assert client.get("/").text == "hello"
+    assert builds == ["built"]
+    planned = app.middleware_stack
+    assert planned is not None
+    seen: list[str] = []
+
+    async def watching(scope: Scope, receive: Receive, send: Send) -> None:
+        seen.append(scope["path"])
+        await planned(scope, receive, send)
+
+    app.middleware_stack = watching  # a stack that is not run inline
+    assert client.get("/").text == "hello"
+    assert client.get("/").text == "hello"
+    assert seen == ["/", "/"]
+    app.middleware_stack = planned  # the planned stack again: inline again, not through the wrapper
+    assert client.get("/").text == "hello"
+    assert seen == ["/", "/"]
+    app.middleware_stack = None  # built again on the next request
+    assert client.get("/").text == "hello"
+    assert builds == ["built", "built"]
+    assert app.middleware_stack is not planned
+    assert client.get("/missing").status_code == 404

@@ -107,8 +107,29 @@ class Response:
         if media_type is not None:
             self.media_type = media_type
         self.background = background
-        self.body = self.render(content)
-        self.init_headers(headers)
+        cls = type(self)
+        if headers is not None or cls.render is not _RESPONSE_RENDER or cls.init_headers is not _RESPONSE_INIT_HEADERS:
+            self.body = self.render(content)
+            self.init_headers(headers)
+            return
+        # The common case, with render() and init_headers() Response's own: their steps inlined. Two frames fewer
+        # save ~1k instructions on 3.11; the two checks above cost about half of that back.
+        charset = self.charset
+        body: bytes | memoryview
+        if type(content) is str:
+            body = content.encode(charset)
+        elif content is None:
+            body = b""
+        elif isinstance(content, (bytes, memoryview)):
+            body = content
+        else:
+            body = content.encode(charset)
+        self.body = body
+        key = (status_code, len(body), self.media_type, charset)
+        defaults = _DEFAULT_HEADERS.get(key)
+        if defaults is None:
+            defaults = _default_headers(key)
+        self.raw_headers = [*defaults]
 
     def render(self, content: Any) -> bytes | memoryview:
         if type(content) is str:  # the common case first
@@ -247,7 +268,9 @@ class Response:
             await self.background()
 
 
-_RESPONSE_INIT_HEADERS = Response.init_headers  # (a module global: one class attribute read less per use)
+# (Module globals: one class attribute read less per use.)
+_RESPONSE_RENDER = Response.render
+_RESPONSE_INIT_HEADERS = Response.init_headers
 
 
 class HTMLResponse(Response):

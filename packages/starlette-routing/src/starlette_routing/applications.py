@@ -28,10 +28,11 @@ else:  # pragma: no cover
 AppType = TypeVar("AppType", bound="Starlette")
 
 
-_Plan = Tuple[ServerErrorMiddleware, Optional[ExceptionMiddleware], Router, bool]
+_Layers = Tuple[ServerErrorMiddleware, Optional[ExceptionMiddleware], Router, bool]
+_Plan = Tuple[object, ServerErrorMiddleware, Optional[ExceptionMiddleware], Router, bool]
 
 
-def _inline_plan(stack: ASGIApp) -> _Plan | None:
+def _inline_plan(stack: ASGIApp) -> _Layers | None:
     """The layers of a middleware stack that ``Starlette.__call__`` runs inline: a ServerErrorMiddleware on top
     (and an ExceptionMiddleware right below it), as long as their ``__call__`` is the one defined for them; and
     the Router below the ExceptionMiddleware, if that is what it wraps (it is asked to resolve requests directly).
@@ -58,6 +59,8 @@ def _resume_tracking(send: Send, tracking_send: _TrackingSend | None, started: b
 
 # Stands for "no router" in a plan: never the app an ExceptionMiddleware wraps.
 _NO_ROUTER: Any = object()
+# The plan for a stack that is not run inline (or not built yet): its first item is never a middleware stack.
+_NOT_INLINED: Any = (object(), None, None, _NO_ROUTER, False)
 
 
 # The methods as defined: a patched one (by instrumentation, say) is called rather than inlined.
@@ -82,9 +85,9 @@ class Starlette:
     """
 
     _max_body_size: Optional[int] = None
-    # The middleware stack that _plan was made for (see _inline_plan).
+    # The middleware stack that was last planned for, and the plan (see _planned_stack).
     _planned_for: Optional[ASGIApp] = None
-    _plan: Optional[_Plan] = None
+    _plan: _Plan = _NOT_INLINED
 
     def __init__(
         self: AppType,
@@ -148,22 +151,20 @@ class Starlette:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         scope["app"] = self
-        stack = self.middleware_stack
-        if stack is None:
-            stack = self.middleware_stack = self.build_middleware_stack()
-        if stack is not self._planned_for:
-            self._planned_for = stack
-            self._plan = _inline_plan(stack)
-        plan = self._plan
-        if plan is None or scope["type"] != "http":
-            await stack(scope, receive, send)
-            return
+        # The plan starts with the stack it was made for: one check tells that it is current.
+        stack, server_errors, exceptions, router, own_request_init = self._plan
+        if stack is not self.middleware_stack or scope["type"] != "http":
+            stack = self._planned_stack()
+            plan = self._plan
+            if plan[0] is not stack or scope["type"] != "http":
+                await stack(scope, receive, send)
+                return
+            stack, server_errors, exceptions, router, own_request_init = plan
 
         # What ServerErrorMiddleware.__call__ (and, right below it, ExceptionMiddleware.__call__) do, inlined:
         # the same nested handling in one coroutine instead of two. They share one tracker of whether the
         # response has started; it is made only for sends that go elsewhere than through the inline code below,
         # which knows when it sends the start itself.
-        server_errors, exceptions, router, own_request_init = plan
         tracking_send: _TrackingSend | None = None
         started = False
         try:
@@ -245,6 +246,19 @@ class Starlette:
             await server_errors._respond(exc, scope, receive, send, tracking_send.response_started)
             # Re-raise always: the server logs it, and a test client can raise it in the test.
             raise
+
+    def _planned_stack(self) -> ASGIApp:
+        """The middleware stack, built if need be, with ``_plan`` made for it if it is new: the stack itself and
+        the layers that ``__call__`` runs inline (see _inline_plan), or _NOT_INLINED.
+        """
+        stack = self.middleware_stack
+        if stack is None:
+            stack = self.middleware_stack = self.build_middleware_stack()
+        if stack is not self._planned_for:
+            self._planned_for = stack
+            layers = _inline_plan(stack)
+            self._plan = _NOT_INLINED if layers is None else (stack, *layers)
+        return stack
 
     def on_event(self, event_type: str) -> Callable:  # type: ignore[type-arg]
         return self.router.on_event(event_type)
