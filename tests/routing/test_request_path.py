@@ -1,8 +1,7 @@
-"""The application runs its own layers inline (ServerErrorMiddleware, ExceptionMiddleware, routing, request/response
-endpoints, plain responses) wherever that is exactly what awaiting them would do; everything else is awaited.
-
-These tests pin the cases where the inline path must step aside, or must behave exactly like the layers it stands in
-for.
+"""The request path of an application: ServerErrorMiddleware, ExceptionMiddleware, the router, the route and the
+request/response endpoint, each awaited in turn as upstream does. These tests pin what each layer does at any time
+in an app's life: patched methods are called, replaced stacks and routes are used, the scope carries what the
+layers leave in it.
 """
 
 from __future__ import annotations
@@ -171,7 +170,7 @@ async def test_lifespan_keeps_a_router_already_in_the_scope() -> None:
 
 
 @pytest.mark.anyio
-async def test_the_scope_after_an_inline_request_is_what_the_layers_leave() -> None:
+async def test_the_scope_after_a_request_is_what_the_layers_leave() -> None:
     app = Starlette(routes=[Route("/items/{id:int}", hello)])
     scope = http_scope("/items/3")
     messages = await call(app, scope)
@@ -213,7 +212,7 @@ def _client_gone_at_body(sent: list[Message]) -> tuple[Receive, Send]:
 
 
 @pytest.mark.anyio
-async def test_a_handled_error_after_the_inline_start_went_out_is_not_answered_again() -> None:
+async def test_a_handled_error_after_the_start_went_out_is_not_answered_again() -> None:
     async def on_os_error(request: Request, exc: Exception) -> Response:
         return PlainTextResponse("handled", status_code=503)  # pragma: no cover - the response already started
 
@@ -228,7 +227,7 @@ async def test_a_handled_error_after_the_inline_start_went_out_is_not_answered_a
 
 
 @pytest.mark.anyio
-async def test_an_unhandled_error_after_the_inline_start_went_out_gets_no_500() -> None:
+async def test_an_unhandled_error_after_the_start_went_out_gets_no_500() -> None:
     app = Starlette(routes=[Route("/", hello)])
     sent: list[Message] = []
     receive, send = _client_gone_at_body(sent)
@@ -274,7 +273,7 @@ class _PassThrough:
         await self.app(scope, receive, send)
 
 
-@pytest.mark.parametrize("middleware", [[], [Middleware(_PassThrough)]], ids=["inline", "under-middleware"])
+@pytest.mark.parametrize("middleware", [[], [Middleware(_PassThrough)]], ids=["no-user-middleware", "under-middleware"])
 def test_a_response_that_fails_before_its_start_is_sent_gets_the_500_page(
     test_client_factory: TestClientFactory, middleware: list[Middleware]
 ) -> None:
@@ -292,7 +291,7 @@ def test_a_response_that_fails_before_its_start_is_sent_gets_the_500_page(
     assert response.text == "Internal Server Error"
 
 
-def test_a_request_built_inline_is_what_the_constructor_builds(test_client_factory: TestClientFactory) -> None:
+def test_the_request_an_endpoint_gets_is_what_the_constructor_builds(test_client_factory: TestClientFactory) -> None:
     seen: list[Request] = []
 
     async def endpoint(request: Request) -> Response:
@@ -385,11 +384,11 @@ def test_an_application_middleware_stack_replaced_or_reset_after_a_request_is_th
         seen.append(scope["path"])
         await planned(scope, receive, send)
 
-    app.middleware_stack = watching  # a stack that is not run inline
+    app.middleware_stack = watching  # a replaced stack is the one awaited
     assert client.get("/").text == "hello"
     assert client.get("/").text == "hello"
     assert seen == ["/", "/"]
-    app.middleware_stack = planned  # the planned stack again: inline again, not through the wrapper
+    app.middleware_stack = planned  # the first stack again, no longer through the wrapper
     assert client.get("/").text == "hello"
     assert seen == ["/", "/"]
     app.middleware_stack = None  # built again on the next request

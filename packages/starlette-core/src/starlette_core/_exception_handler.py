@@ -1,19 +1,19 @@
-"""Runs an endpoint so that the app's exception handlers turn its exceptions into responses
-(``starlette._exception_handler``).
+"""Applying an application's exception handlers (``starlette._exception_handler``).
 
-ExceptionMiddleware puts ``(exception_handlers, status_handlers)`` in ``scope["starlette.exception_handlers"]``;
-routing wraps each endpoint with ``wrap_app_handling_exceptions(app, conn)``.
+ExceptionMiddleware publishes ``(exception_handlers, status_handlers)`` in ``scope["starlette.exception_handlers"]``;
+routing runs each endpoint so that those handlers turn its exceptions into responses
+(``wrap_app_handling_exceptions(app, conn)`` is upstream's name for that).
 
-The pieces are also usable one by one, so that hot paths (routing's ``request_response``, ExceptionMiddleware)
-can inline them without an extra wrapper object per request:
+This is also the documented internal module that starlette-middleware and starlette-routing share for the rule
+"answer an exception with its registered handler". Every layer that applies the handlers uses these names:
 
-- ``_tracking(send)`` returns a send that records whether "http.response.start" went through it. A tracker
-  handed down unchanged from an enclosing layer (and through which nothing has been sent yet) is reused: it
-  sees exactly the messages a new one would, so one tracker serves the whole chain of adjacent layers.
-- ``_lookup_handler(exc, exception_handlers, status_handlers)`` finds the handler for an exception.
-- ``_send_handler_response(handler, conn, exc, scope, receive, send)`` runs the handler and sends its response.
-- ``_answer(exc, handlers, started, conn, scope, receive, send)`` is the two together, as every layer that
-  applies the handlers does it (False: no handler, re-raise).
+- ``track_response_start(send)``: a send that records whether "http.response.start" went through it.
+- ``lookup_handler(exc, exception_handlers, status_handlers)``: the handler registered for an exception.
+- ``respond_with_handler(handler, exc, started, conn, scope, receive, send)``: run the handler and send its
+  response (a RuntimeError if the response has already started).
+- ``handle_exception(exc, handlers, started, conn, scope, receive, send)``: the two together; False when no
+  handler is registered (the caller re-raises).
+- ``published_handlers(scope)``: the handlers ExceptionMiddleware published for this request (none outside an app).
 """
 
 from __future__ import annotations
@@ -30,12 +30,32 @@ if TYPE_CHECKING:
     from starlette_core.requests import Request
     from starlette_core.websockets import WebSocket
 
-__all__ = ["ExceptionHandlers", "StatusHandlers", "wrap_app_handling_exceptions"]
+__all__ = [
+    "HANDLERS_SCOPE_KEY",
+    "ExceptionHandlers",
+    "StatusHandlers",
+    "TrackingSend",
+    "handle_exception",
+    "lookup_handler",
+    "published_handlers",
+    "respond_with_handler",
+    "track_response_start",
+    "wrap_app_handling_exceptions",
+]
 
 ExceptionHandlers = Dict[Any, ExceptionHandler]
 StatusHandlers = Dict[int, ExceptionHandler]
+Handlers = Tuple[ExceptionHandlers, StatusHandlers]
 
-_NO_HANDLERS: Tuple[ExceptionHandlers, StatusHandlers] = ({}, {})
+# Where ExceptionMiddleware publishes its handlers for the layers below it (the key upstream uses).
+HANDLERS_SCOPE_KEY = "starlette.exception_handlers"
+_NO_HANDLERS: Handlers = ({}, {})
+
+
+def published_handlers(scope: Scope) -> Handlers:
+    """The ``(exception_handlers, status_handlers)`` published in the scope, or empty ones."""
+    handlers: Handlers = scope.get(HANDLERS_SCOPE_KEY, _NO_HANDLERS)
+    return handlers
 
 
 def _lookup_exception_handler(exc_handlers: ExceptionHandlers, exc: Exception) -> ExceptionHandler | None:
@@ -46,7 +66,7 @@ def _lookup_exception_handler(exc_handlers: ExceptionHandlers, exc: Exception) -
     return None
 
 
-def _lookup_handler(
+def lookup_handler(
     exc: Exception, exception_handlers: ExceptionHandlers, status_handlers: StatusHandlers
 ) -> ExceptionHandler | None:
     """By status code for an HTTPException, else by the exception's class through its MRO."""
@@ -58,7 +78,7 @@ def _lookup_handler(
     return handler
 
 
-class _TrackingSend:
+class TrackingSend:
     """Forwards messages to ``send``, noting whether the HTTP response has started."""
 
     __slots__ = ("response_started", "send")
@@ -68,18 +88,22 @@ class _TrackingSend:
         self.response_started = False
 
     def __call__(self, message: Message) -> Awaitable[None]:
-        # Not a coroutine of its own: it notes the start and hands back the wrapped send's awaitable, so
-        # tracking costs no extra coroutine per message. (Callers await it at once, as ASGI sends are.)
+        # Not a coroutine of its own: it notes the start and hands back the wrapped send's awaitable (callers
+        # await it at once, as ASGI sends are).
         if message["type"] == "http.response.start":
             self.response_started = True
         return self.send(message)
 
 
-def _tracking(send: Send) -> _TrackingSend:
-    """A send that records whether the response started (an unused enclosing tracker is shared)."""
-    if type(send) is _TrackingSend and not send.response_started:
+def track_response_start(send: Send) -> TrackingSend:
+    """A send that records whether the response started.
+
+    A tracker handed down unchanged from an enclosing layer, through which nothing has been sent yet, is reused:
+    it sees exactly the messages a new one would, so one tracker serves a chain of adjacent layers.
+    """
+    if type(send) is TrackingSend and not send.response_started:
         return send
-    return _TrackingSend(send)
+    return TrackingSend(send)
 
 
 async def _send_handler_response(
@@ -91,39 +115,44 @@ async def _send_handler_response(
     send: Send,
 ) -> None:
     """Run ``handler(conn, exc)`` (in the thread pool if it is sync) and send the response it returns."""
-    if scope["type"] == "websocket":
-        # WebSocket handlers act on the connection themselves (close it, send a denial response...).
-        if is_async_callable(handler):
-            await handler(conn, exc)
-        else:
-            await run_in_threadpool(handler, conn, exc)  # type: ignore[arg-type]
-        return
-
     if is_async_callable(handler):
         response = await handler(conn, exc)
     else:
         response = await run_in_threadpool(handler, conn, exc)  # type: ignore[arg-type]
-    if response is not None:
+    # WebSocket handlers act on the connection themselves (close it...): what they return is not sent.
+    if response is not None and scope["type"] == "http":
         await response(scope, receive, send)
 
 
-async def _answer(
+async def respond_with_handler(
+    handler: ExceptionHandler,
     exc: Exception,
-    handlers: Tuple[ExceptionHandlers, StatusHandlers],
+    started: bool,
+    conn: Union[Request, WebSocket],
+    scope: Scope,
+    receive: Receive,
+    send: Send,
+) -> None:
+    """Answer ``exc`` with ``handler``; a handled exception after the response has started is a RuntimeError."""
+    if started:
+        raise RuntimeError("Caught handled exception, but response already started.") from exc
+    await _send_handler_response(handler, conn, exc, scope, receive, send)
+
+
+async def handle_exception(
+    exc: Exception,
+    handlers: Handlers,
     started: bool,
     conn: Union[Request, WebSocket],
     scope: Scope,
     receive: Receive,
     send: Send,
 ) -> bool:
-    """Answer ``exc`` with its handler among ``handlers``; False when it has none (the caller re-raises it).
-    A handled exception after the response has started is a RuntimeError."""
-    handler = _lookup_handler(exc, *handlers)
+    """Answer ``exc`` with its handler among ``handlers``; False when it has none (the caller re-raises it)."""
+    handler = lookup_handler(exc, *handlers)
     if handler is None:
         return False
-    if started:
-        raise RuntimeError("Caught handled exception, but response already started.") from exc
-    await _send_handler_response(handler, conn, exc, scope, receive, send)
+    await respond_with_handler(handler, exc, started, conn, scope, receive, send)
     return True
 
 
@@ -135,16 +164,15 @@ class _HandlingExceptions:
     def __init__(self, app: ASGIApp, conn: Union[Request, WebSocket]) -> None:
         self.app = app
         self.conn = conn
-        self.handlers: Tuple[ExceptionHandlers, StatusHandlers] = conn.scope.get(
-            "starlette.exception_handlers", _NO_HANDLERS
-        )
+        self.handlers = published_handlers(conn.scope)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        tracking_send = _tracking(send)
+        tracking_send = track_response_start(send)
         try:
             await self.app(scope, receive, tracking_send)
         except Exception as exc:
-            if not await _answer(exc, self.handlers, tracking_send.response_started, self.conn, scope, receive, send):
+            started = tracking_send.response_started
+            if not await handle_exception(exc, self.handlers, started, self.conn, scope, receive, send):
                 raise
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import traceback
 from typing import TYPE_CHECKING
 
-from starlette_core._exception_handler import _tracking
+from starlette_core._exception_handler import track_response_start
 from starlette_core._utils import is_async_callable
 from starlette_core.concurrency import run_in_threadpool
 from starlette_core.requests import Request
@@ -181,7 +181,7 @@ class ServerErrorMiddleware:
             await self.app(scope, receive, send)
             return
 
-        tracking_send = _tracking(send)
+        tracking_send = track_response_start(send)
         try:
             await self.app(scope, receive, tracking_send)
         except Exception as exc:

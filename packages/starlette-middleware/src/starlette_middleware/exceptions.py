@@ -1,20 +1,21 @@
 """``ExceptionMiddleware``: the app's exception handlers, by status code (for ``HTTPException``) and by class.
 
 It publishes the handlers in ``scope["starlette.exception_handlers"]`` (so that routing can apply them around each
-endpoint) and applies them itself around the rest of the app, through ``wrap_app_handling_exceptions``.
+endpoint) and applies them itself to whatever the rest of the app raises.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Callable
+from typing import Any
 
 from starlette_core._exception_handler import (
+    HANDLERS_SCOPE_KEY,
     ExceptionHandlers,
     StatusHandlers,
-    _lookup_handler,
-    _send_handler_response,
-    _tracking,
+    lookup_handler,
+    respond_with_handler,
+    track_response_start,
 )
 from starlette_core.exceptions import HTTPException, WebSocketException
 from starlette_core.requests import Request
@@ -26,10 +27,6 @@ __all__ = ["ExceptionMiddleware"]
 
 
 class ExceptionMiddleware:
-    # What the last seen ``app`` offers to resolve a scope to the app that answers it (see Router._resolve_app).
-    _resolver_of: object = None
-    _resolver: Callable[[Scope], ASGIApp] | None = None
-
     def __init__(
         self,
         app: ASGIApp,
@@ -65,32 +62,19 @@ class ExceptionMiddleware:
             await self.app(scope, receive, send)
             return
 
-        scope["starlette.exception_handlers"] = self._handlers
-        tracking_send = _tracking(send)
+        scope[HANDLERS_SCOPE_KEY] = self._handlers
+        tracking_send = track_response_start(send)
         try:
-            await self._target(scope)(scope, receive, tracking_send)
+            await self.app(scope, receive, tracking_send)
         except Exception as exc:
             if not await self._handle(exc, scope, receive, send, tracking_send.response_started):
                 raise
 
-    def _target(self, scope: Scope) -> ASGIApp:
-        """``self.app``, or the app it comes down to for this scope when it can tell without awaiting anything
-        (a Router: the route that answers), which saves a coroutine per layer of routing.
-        """
-        app = self.app
-        if app is not self._resolver_of:
-            self._resolver_of = app
-            self._resolver = getattr(app, "_resolve_app", None)
-        resolver = self._resolver
-        return app if resolver is None else resolver(scope)
-
     async def _handle(self, exc: Exception, scope: Scope, receive: Receive, send: Send, started: bool) -> bool:
         """Answer ``exc`` with its registered handler; False when it has none (the caller re-raises it)."""
-        handler = _lookup_handler(exc, self._exception_handlers, self._status_handlers)
+        handler = lookup_handler(exc, self._exception_handlers, self._status_handlers)
         if handler is None:
             return False
-        if started:
-            raise RuntimeError("Caught handled exception, but response already started.") from exc
         # The Request/WebSocket the handler gets is built only now that it needs one (it is a view on the same
         # scope, so building it later changes nothing).
         conn: Request | WebSocket
@@ -98,7 +82,7 @@ class ExceptionMiddleware:
             conn = Request(scope, receive, send)
         else:
             conn = WebSocket(scope, receive, send)
-        await _send_handler_response(handler, conn, exc, scope, receive, send)
+        await respond_with_handler(handler, exc, started, conn, scope, receive, send)
         return True
 
     async def http_exception(self, request: Request, exc: Exception) -> Response:

@@ -80,6 +80,12 @@ class BodyLimiter:
         await self._send(message)
 
 
+def limit_applies(own_limit: int | None, scope: Scope) -> bool:
+    """Whether a body limit governs this request at a level whose own setting is ``own_limit``: its own, or one
+    that an enclosing level set for the request."""
+    return own_limit is not None or SCOPE_KEY in scope
+
+
 async def _refuse(scope: Scope, receive: Receive, send: Send) -> None:
     await PlainTextResponse(_DETAIL, status_code=413, headers={"Connection": "close"})(scope, receive, send)
 

@@ -1,9 +1,9 @@
 """Routes, mounts, hosts and the router (``starlette.routing``).
 
-Matching is compiled: each Router keeps, per scope type, an index built from its routes the first time a
-request needs it (and rebuilt after the routes list changes). Static paths are a dict lookup that yields the
-precomputed list of the routes that could match that path, in their original order; other paths narrow the
-candidates by their first segment. The first route that matches fully wins, exactly as in a linear scan.
+The router picks a route exactly as a first-match scan of ``routes`` calling each route's ``matches()`` would.
+To scan fewer routes it keeps, per scope type, an index (see ``_RouteIndex``) that leaves out only routes that
+provably cannot match a path: the library's own Route, WebSocketRoute and Mount, with their own ``matches()``,
+whose compiled path cannot match it. Every other route is consulted in its place in the list, as upstream does.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from collections.abc import Awaitable, Collection, Generator, Iterable, Sequence
 from enum import Enum
 from typing import Any, Callable, List, Optional, Tuple, TypeVar
 
-from starlette_core._exception_handler import _NO_HANDLERS, _answer, _tracking
+from starlette_core._exception_handler import handle_exception, published_handlers, track_response_start
 from starlette_core._utils import get_route_path, is_async_callable
 from starlette_core.concurrency import run_in_threadpool
 from starlette_core.datastructures import URL, Headers, URLPath
@@ -28,14 +28,10 @@ from starlette_core.responses import PlainTextResponse, RedirectResponse, Respon
 from starlette_core.types import ASGIApp, Lifespan, Receive, Scope, Send
 from starlette_core.websockets import WebSocket, WebSocketClose
 from starlette_middleware import Middleware
-from starlette_routing._routing_body import SCOPE_KEY as _BODY_LIMIT_KEY
-from starlette_routing._routing_body import check_limit, run_limited
+from starlette_routing._routing_body import check_limit, limit_applies, run_limited
 from starlette_routing.convertors import CONVERTOR_TYPES, Convertor
 
 _T = TypeVar("_T")
-
-# Response.__call__ as defined: responses whose class keeps it are sent inline by request/response endpoints.
-_RESPONSE_CALL = Response.__call__
 
 
 class NoMatchFound(Exception):
@@ -54,14 +50,6 @@ class Match(Enum):
 
 # The members as plain module globals: reading ``Match.FULL`` goes through the enum class on every request.
 _NONE, _PARTIAL, _FULL = Match.NONE, Match.PARTIAL, Match.FULL
-_NO_CHILD_SCOPE: Scope = {}  # only ever read (scope.update), never changed
-
-
-async def _partial_match(scope: Scope, receive: Receive, send: Send) -> None:  # pragma: no cover
-    """Never called: a marker that route resolvers return for "the path matches, the method does not"."""
-
-
-_PARTIAL_MATCH: ASGIApp = _partial_match
 
 
 def iscoroutinefunction_or_partial(obj: Any) -> bool:
@@ -79,11 +67,8 @@ def iscoroutinefunction_or_partial(obj: Any) -> bool:
 
 
 class _RequestResponseApp:
-    """The ASGI app of a request/response endpoint.
-
-    It does what ``wrap_app_handling_exceptions(app, request)`` around "call the endpoint, send its response"
-    does, inlined: no wrapper objects per request, and the response-started tracker of an enclosing layer is
-    shared when the send comes straight from it.
+    """The ASGI app of a request/response endpoint: build the Request, await the endpoint, send its response,
+    with the app's exception handlers applied to anything raised on the way (``wrap_app_handling_exceptions``).
     """
 
     __slots__ = ("func",)
@@ -93,24 +78,13 @@ class _RequestResponseApp:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive, send)
-        tracking_send = _tracking(send)
+        tracking_send = track_response_start(send)
         try:
             response = await self.func(request)
-            if type(response).__call__ is _RESPONSE_CALL:
-                # What Response.__call__ does for HTTP, without a coroutine of its own (and with what the
-                # tracker's __call__ does done here: the response has started once its first message is built).
-                start = {"type": "http.response.start", "status": response.status_code, "headers": response.raw_headers}
-                tracking_send.response_started = True
-                inner_send = tracking_send.send
-                await inner_send(start)
-                await inner_send({"type": "http.response.body", "body": response.body})
-                if response.background is not None:
-                    await response.background()
-            else:
-                await response(scope, receive, tracking_send)
+            await response(scope, receive, tracking_send)
         except Exception as exc:
-            handlers = scope.get("starlette.exception_handlers", _NO_HANDLERS)
-            if not await _answer(exc, handlers, tracking_send.response_started, request, scope, receive, send):
+            started = tracking_send.response_started
+            if not await handle_exception(exc, published_handlers(scope), started, request, scope, receive, send):
                 raise
 
 
@@ -122,7 +96,7 @@ def request_response(func: Callable[[Request], Awaitable[Response] | Response]) 
 
 
 class _WebSocketSessionApp:
-    """The ASGI app of a websocket session function, with the app's exception handlers applied (inlined)."""
+    """The ASGI app of a websocket session function, with the app's exception handlers applied."""
 
     __slots__ = ("func",)
 
@@ -131,13 +105,11 @@ class _WebSocketSessionApp:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         websocket = WebSocket(scope, receive=receive, send=send)
-        handlers = scope.get("starlette.exception_handlers", _NO_HANDLERS)
         try:
             await self.func(websocket)
         except Exception as exc:
-            # The session talks through the WebSocket (with the send it was built with), never through a
-            # wrapped send: as far as the handlers are concerned, no HTTP response has started.
-            if not await _answer(exc, handlers, False, websocket, scope, receive, send):
+            # The session talks through the WebSocket, never through an HTTP response: none has started.
+            if not await handle_exception(exc, published_handlers(scope), False, websocket, scope, receive, send):
                 raise
 
 
@@ -214,13 +186,14 @@ def _convert_params(
     """The scope's path params updated with the converted ``params``; None when a convertor refuses a value."""
     inherited = scope.get("path_params")
     path_params: dict[str, Any] = dict(inherited) if inherited else {}
-    try:
-        for key, value in params.items():
-            path_params[key] = convertors[key].convert(value)
-    except ValueError:
-        # A value the pattern accepted but the convertor cannot represent (e.g. an int of 5000 digits):
-        # the path does not match, the client gets a 404 rather than a 500.
-        return None
+    if params:
+        try:
+            for key, value in params.items():
+                path_params[key] = convertors[key].convert(value)
+        except ValueError:
+            # A value the pattern accepted but the convertor cannot represent (e.g. an int of 5000 digits):
+            # the path does not match, the client gets a 404 rather than a 500.
+            return None
     return path_params
 
 
@@ -246,10 +219,6 @@ class BaseRoute:
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         raise NotImplementedError()
-
-    def _target(self, scope: Scope) -> ASGIApp:
-        """The ASGI app that ``handle(scope, ...)`` comes down to (the router awaits it in place of ``handle``)."""
-        return self.handle
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Use a route on its own as an ASGI app: 404 (or a websocket close) when it does not match."""
@@ -296,6 +265,11 @@ def with_max_body_size(target: _BodyLimitedT, max_body_size: int | None) -> _Bod
     return target
 
 
+def _method_allowed(methods: Collection[str] | None, scope: Scope) -> bool:
+    """Whether a route limited to ``methods`` (None or empty: any method) takes this request's method."""
+    return not methods or scope["method"] in methods
+
+
 def _method_not_allowed(methods: Collection[str], scope: Scope) -> Response:
     headers = {"Allow": ", ".join(sorted(methods))}
     if "app" in scope:
@@ -303,38 +277,46 @@ def _method_not_allowed(methods: Collection[str], scope: Scope) -> Response:
     return PlainTextResponse("Method Not Allowed", status_code=405, headers=headers)
 
 
-class _EndpointRoute(BaseRoute):
+# How many times a route's compiled path was replaced after construction: route indexes built before an edit
+# are stale (see _RouteIndex.is_current).
+_path_edits = 0
+
+
+class _IndexedRoute(BaseRoute):
+    """A route whose ``path_regex`` a route index may rely on: replacing it makes every index stale."""
+
+    path_regex: re.Pattern[str]
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name == "path_regex" and "path_regex" in self.__dict__:
+            global _path_edits
+            _path_edits += 1
+        super().__setattr__(name, value)
+
+
+class _EndpointRoute(_IndexedRoute):
     """What Route and WebSocketRoute share: a compiled path, matching against it, and building URLs from it."""
 
     _scope_type: str  # the scope type this route answers, also the protocol of the URLs it builds
     path: str
     endpoint: Callable[..., Any]
     name: str
-    path_regex: re.Pattern[str]
     path_format: str
     param_convertors: dict[str, Convertor[Any]]
 
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
         if scope["type"] == self._scope_type:
-            return self._match_dynamic(get_route_path(scope), scope)
+            path_params = self._match_path(scope)
+            if path_params is not None:
+                return _FULL, {"endpoint": self.endpoint, "path_params": path_params}
         return _NONE, {}
 
-    def _match_dynamic(self, route_path: str, scope: Scope) -> tuple[Match, Scope]:
-        found = self.path_regex.match(route_path)
+    def _match_path(self, scope: Scope) -> dict[str, Any] | None:
+        """The path parameters (those of enclosing mounts included) when the scope's path matches, else None."""
+        found = self.path_regex.match(get_route_path(scope))
         if found is None:
-            return _NONE, {}
-        path_params = _convert_params(found.groupdict(), self.param_convertors, scope)
-        if path_params is None:
-            return _NONE, {}
-        return self._result(path_params, scope)
-
-    def _match_static(self, route_path: str, scope: Scope) -> tuple[Match, Scope]:
-        # Only called when the router's index found route_path == self.path.
-        inherited = scope.get("path_params")
-        return self._result(dict(inherited) if inherited else {}, scope)
-
-    def _result(self, path_params: dict[str, Any], scope: Scope) -> tuple[Match, Scope]:
-        return _FULL, {"endpoint": self.endpoint, "path_params": path_params}
+            return None
+        return _convert_params(found.groupdict(), self.param_convertors, scope)
 
     def url_path_for(self, name: str, /, **path_params: Any) -> URLPath:
         if name != self.name or set(path_params) != set(self.param_convertors):
@@ -384,53 +366,23 @@ class Route(_BodyLimited, _EndpointRoute):
 
         self.path_regex, self.path_format, self.param_convertors = compile_path(path)
 
-    def _result(self, path_params: dict[str, Any], scope: Scope) -> tuple[Match, Scope]:
-        child_scope = {"endpoint": self.endpoint, "path_params": path_params}
-        methods = self.methods
-        if methods and scope["method"] not in methods:
-            return _PARTIAL, child_scope
-        return _FULL, child_scope
-
-    # The router's fast path (see _Index): match and, on a full match, update the scope and return the app that
-    # answers; None when the route does not match, _PARTIAL_MATCH when only the method is wrong.
-
-    def _resolve_dynamic(self, route_path: str, scope: Scope) -> ASGIApp | None:
-        found = self.path_regex.match(route_path)
-        if found is None:
-            return None
-        path_params = _convert_params(found.groupdict(), self.param_convertors, scope)
-        if path_params is None:
-            return None
-        methods = self.methods
-        if methods and scope["method"] not in methods:
-            return _PARTIAL_MATCH
-        scope["endpoint"] = self.endpoint
-        scope["path_params"] = path_params
-        if self._max_body_size is not None or _BODY_LIMIT_KEY in scope:
-            return self.handle
-        return self.app
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        if scope["type"] == "http":
+            path_params = self._match_path(scope)
+            if path_params is not None:
+                child_scope = {"endpoint": self.endpoint, "path_params": path_params}
+                return (_FULL if _method_allowed(self.methods, scope) else _PARTIAL), child_scope
+        return _NONE, {}
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         methods = self.methods
-        if methods and scope["method"] not in methods:
-            response = _method_not_allowed(methods, scope)
-            await response(scope, receive, send)
-        elif self._max_body_size is not None or _BODY_LIMIT_KEY in scope:
+        if not _method_allowed(methods, scope):
+            assert methods  # (a route that takes any method allows every request)
+            await _method_not_allowed(methods, scope)(scope, receive, send)
+        elif limit_applies(self._max_body_size, scope):
             await run_limited(self._max_body_size, self.app, scope, receive, send, leaf=True)
         else:
             await self.app(scope, receive, send)
-
-    def _target(self, scope: Scope) -> ASGIApp:
-        methods = self.methods
-        if methods and scope["method"] not in methods:
-            return self.handle
-        return self._allowed_target(scope)
-
-    def _allowed_target(self, scope: Scope) -> ASGIApp:
-        # The common case of handle() once the method is allowed: without a body limit it comes down to self.app.
-        if self._max_body_size is not None or _BODY_LIMIT_KEY in scope or type(self).handle is not _ROUTE_HANDLE:
-            return self.handle
-        return self.app
 
     def __eq__(self, other: Any) -> bool:
         return (
@@ -445,9 +397,6 @@ class Route(_BodyLimited, _EndpointRoute):
     def __repr__(self) -> str:
         methods = sorted(self.methods or [])
         return f"{self.__class__.__name__}(path={self.path!r}, name={self.name!r}, methods={methods!r})"
-
-
-_ROUTE_HANDLE = Route.handle
 
 
 class WebSocketRoute(_EndpointRoute):
@@ -480,9 +429,6 @@ class WebSocketRoute(_EndpointRoute):
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         await self.app(scope, receive, send)
 
-    def _target(self, scope: Scope) -> ASGIApp:
-        return self.app if type(self).handle is _WEBSOCKET_ROUTE_HANDLE else self.handle
-
     def __eq__(self, other: Any) -> bool:
         return isinstance(other, WebSocketRoute) and self.path == other.path and self.endpoint == other.endpoint
 
@@ -492,10 +438,7 @@ class WebSocketRoute(_EndpointRoute):
         return f"{self.__class__.__name__}(path={self.path!r}, name={self.name!r})"
 
 
-_WEBSOCKET_ROUTE_HANDLE = WebSocketRoute.handle
-
-
-class Mount(_BodyLimited, BaseRoute):
+class Mount(_BodyLimited, _IndexedRoute):
     def __init__(
         self,
         path: str,
@@ -522,27 +465,24 @@ class Mount(_BodyLimited, BaseRoute):
 
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
         if scope["type"] in ("http", "websocket"):
-            return self._match_dynamic(get_route_path(scope), scope)
+            route_path = get_route_path(scope)
+            found = self.path_regex.match(route_path)
+            if found is not None:
+                params = found.groupdict()
+                remaining_path = "/" + params.pop("path")
+                path_params = _convert_params(params, self.param_convertors, scope)
+                if path_params is not None:
+                    return _FULL, self._child_scope(scope, route_path[: -len(remaining_path)], path_params)
         return _NONE, {}
 
-    def _match_dynamic(self, route_path: str, scope: Scope) -> tuple[Match, Scope]:
-        found = self.path_regex.match(route_path)
-        if found is None:
-            return _NONE, {}
-        params = found.groupdict()
-        remaining_path = "/" + params.pop("path")
-        path_params = _convert_params(params, self.param_convertors, scope)
-        if path_params is None:
-            return _NONE, {}
+    def _child_scope(self, scope: Scope, matched_path: str, path_params: dict[str, Any]) -> Scope:
         root_path = scope.get("root_path", "")
-        matched_path = route_path[: -len(remaining_path)]
-        child_scope = {
+        return {
             "path_params": path_params,
             "app_root_path": scope.get("app_root_path", root_path),
             "root_path": root_path + matched_path,
             "endpoint": self.app,
         }
-        return _FULL, child_scope
 
     def url_path_for(self, name: str, /, **path_params: Any) -> URLPath:
         if self.name is not None and name == self.name and "path" in path_params:
@@ -638,10 +578,13 @@ class Host(BaseRoute):
 # ----------------------------------------------------------------------------------------------------------------
 # The route index
 
-_Matcher = Callable[[str, Scope], Tuple[Match, Scope]]
-_Resolver = Callable[[str, Scope], Optional[ASGIApp]]
-# A route, its matcher (None: call route.matches(scope)), and its resolver (None: match, then route._target).
-_Candidate = Tuple[BaseRoute, Optional[_Matcher], Optional[_Resolver]]
+# The library's own matching, which the index knows how to read: a route whose class keeps it matches exactly the
+# paths its compiled ``path_regex`` matches (Route: http scopes only; WebSocketRoute: websocket scopes only).
+_LIBRARY_MATCHES: dict[type[BaseRoute], Callable[..., Any]] = {  # (subclasses first)
+    Route: Route.matches,
+    WebSocketRoute: WebSocketRoute.matches,
+    Mount: Mount.matches,
+}
 
 
 def _first_segment(path: str) -> str:
@@ -657,131 +600,135 @@ def _literal_segment(path: str) -> str | None:
     return literal[1:end] if end > 0 else None
 
 
-def _compiles_to(path: str, regex: Any) -> bool:
+def _compiles_to(path: object, regex: object) -> bool:
     """Whether ``regex`` is exactly what ``compile_path(path)`` produces (so ``path`` describes what it matches)."""
+    if not isinstance(path, str) or not isinstance(regex, re.Pattern):
+        return False
     try:
-        return isinstance(regex, re.Pattern) and compile_path(path)[0].pattern == regex.pattern
+        return bool(compile_path(path)[0].pattern == regex.pattern)
     except (AssertionError, ValueError):
         return False
 
 
-def _classify(route: BaseRoute, scope_type: str) -> tuple[str, str | None, _Matcher | None] | None:
-    """How the index files ``route`` for ``scope_type`` requests: ("static", path, matcher),
-    ("segment", first segment, matcher) or ("any", None, matcher); None when it can never match that type.
+def _library_class(route: BaseRoute) -> type[BaseRoute] | None:
+    """The library class whose matching ``route`` has (its class does not replace ``matches``), if any."""
+    for library_class, matches in _LIBRARY_MATCHES.items():
+        if isinstance(route, library_class):
+            return library_class if type(route).matches is matches else None
+    return None
 
-    A matcher of None means ``route.matches(scope)`` is called (subclasses that override ``matches``, and
-    routes the index knows nothing about).
+
+def _filing(route: BaseRoute, scope_type: str) -> tuple[str, str | None]:
+    """Where the index files ``route`` for ``scope_type`` scopes: ("never", None) when it cannot match them,
+    ("static", path) when it matches that one path, ("segment", name) when every path it matches starts with that
+    segment, ("anywhere", None) otherwise (including every route whose matching the index cannot read).
     """
-    if isinstance(route, (Route, WebSocketRoute)):
-        own_type = "http" if isinstance(route, Route) else "websocket"
-        own_matches = _own_matches(route)
-        if own_matches and scope_type != own_type:
-            return None
-        path = route.path
-        if not isinstance(path, str) or not _compiles_to(path, route.path_regex):
-            return ("any", None, None)
-        if PARAM_REGEX.search(path) is None:
-            return ("static", path, route._match_static if own_matches else None)
-        matcher = route._match_dynamic if own_matches else None
-        segment = _literal_segment(path)
-        return ("any", None, matcher) if segment is None else ("segment", segment, matcher)
-    if isinstance(route, Mount):
-        matcher = route._match_dynamic if type(route).matches is Mount.matches else None
-        path = route.path + "/{path:path}" if isinstance(route.path, str) else None
-        if path is None or not _compiles_to(path, route.path_regex):
-            return ("any", None, None)
-        segment = _literal_segment(path)
-        return ("any", None, matcher) if segment is None else ("segment", segment, matcher)
-    return ("any", None, None)
+    library_class = _library_class(route)
+    if library_class is None:
+        return "anywhere", None
+    if library_class is Mount:
+        assert isinstance(route, Mount)
+        pattern: object = route.path + "/{path:path}" if isinstance(route.path, str) else None
+    else:
+        assert isinstance(route, _EndpointRoute)
+        if route._scope_type != scope_type:
+            return "never", None
+        pattern = route.path
+    if not _compiles_to(pattern, route.path_regex):  # (edited to disagree with its path: read neither)
+        return "anywhere", None
+    assert isinstance(pattern, str)
+    if PARAM_REGEX.search(pattern) is None:
+        return "static", pattern
+    segment = _literal_segment(pattern)
+    return ("anywhere", None) if segment is None else ("segment", segment)
 
 
-def _plain_route(route: Route, matcher: _Matcher | None) -> bool:
-    """A Route with its own matching and ``handle``: the router may resolve it without calling either."""
-    return matcher is not None and type(route).handle is Route.handle
+_Positioned = List[Tuple[int, BaseRoute]]
 
 
-def _own_matches(route: Route | WebSocketRoute) -> bool:
-    base = Route if isinstance(route, Route) else WebSocketRoute
-    return type(route).matches is base.matches
+def _in_order(*groups: _Positioned) -> tuple[BaseRoute, ...]:
+    """The routes of ``groups`` (lists of (position in the route list, route)), in route list order."""
+    return tuple(route for _, route in sorted((entry for group in groups for entry in group), key=lambda e: e[0]))
 
 
-class _Index:
-    """Candidate routes for a path, in route order: by exact static path, else by first segment."""
+class _RouteIndex:
+    """The routes of a list that may match a path of one scope type, in list order.
 
-    __slots__ = ("any", "first", "segments", "static")
+    A route is left out of a path's candidates only when its matching is the library's own and its compiled path
+    cannot match that path: a static path matches only itself, a path pattern with a literal first segment only
+    paths with that first segment. Everything else (subclasses that override ``matches``, custom routes, Host...)
+    is a candidate for every path. The index is current while the list is unchanged (the list drops it), no
+    route's ``path_regex`` has been replaced, and the classes it read still have the library's ``matches``.
+    """
+
+    __slots__ = ("all", "anywhere", "edits", "read_classes", "segments", "static")
 
     def __init__(self, routes: Sequence[BaseRoute], scope_type: str) -> None:
-        static: dict[str, list[tuple[int, _Candidate]]] = {}
-        segments: dict[str, list[tuple[int, _Candidate]]] = {}
-        anywhere: list[tuple[int, _Candidate]] = []
+        self.edits = _path_edits
+        read_classes: dict[type[BaseRoute], Callable[..., Any]] = {}
+        groups: dict[str, dict[str, _Positioned]] = {"static": {}, "segment": {}}
+        anywhere: _Positioned = []
+        everything: _Positioned = []
         for position, route in enumerate(routes):
-            filed = _classify(route, scope_type)
-            if filed is None:
+            kind, key = _filing(route, scope_type)
+            if kind != "anywhere":
+                read_classes[type(route)] = type(route).matches
+            if kind == "never":
                 continue
-            kind, key, matcher = filed
-            resolver: _Resolver | None = None
-            if kind != "static" and isinstance(route, Route) and _plain_route(route, matcher):
-                resolver = route._resolve_dynamic
-            entry = (position, (route, matcher, resolver))
-            if kind == "static":
-                static.setdefault(key, []).append(entry)  # type: ignore[arg-type]
-            elif kind == "segment":
-                segments.setdefault(key, []).append(entry)  # type: ignore[arg-type]
+            everything.append((position, route))
+            if key is None:
+                anywhere.append((position, route))
             else:
-                anywhere.append(entry)
-
-        def merged(*groups: list[tuple[int, _Candidate]]) -> tuple[_Candidate, ...]:
-            return tuple(candidate for _, candidate in sorted(entry for group in groups for entry in group))
-
-        self.any = merged(anywhere)
-        self.segments = {key: merged(group, anywhere) for key, group in segments.items()}
+                groups[kind].setdefault(key, []).append((position, route))
+        self.read_classes = tuple(read_classes.items())
+        self.all = _in_order(everything)
+        self.anywhere = _in_order(anywhere)
+        self.segments = {segment: _in_order(group, anywhere) for segment, group in groups["segment"].items()}
         self.static = {
-            path: merged(group, segments.get(_first_segment(path), []), anywhere) for path, group in static.items()
+            path: _in_order(group, groups["segment"].get(_first_segment(path), []), anywhere)
+            for path, group in groups["static"].items()
         }
-        # The first candidate for a static path, where it is a plain Route with that very path: the router
-        # resolves it inline (see Router._route); other static candidates go through their matcher.
-        self.first: dict[str, Route] = {}
-        for path, found in self.static.items():
-            head, matcher, _ = found[0]
-            if isinstance(head, Route) and head.path == path and _plain_route(head, matcher):
-                self.first[path] = head
 
-    def candidates(self, route_path: str) -> tuple[_Candidate, ...]:
-        found = self.static.get(route_path)
-        if found is None:
-            found = self.segments.get(_first_segment(route_path), self.any)
-        return found
+    def is_current(self) -> bool:
+        """Whether the index still describes the routes (the list itself drops it when it changes)."""
+        if self.edits != _path_edits:
+            return False
+        for cls, matches in self.read_classes:  # noqa: SIM110 (all() with a generator costs a frame)
+            if cls.matches is not matches:
+                return False
+        return True
 
 
 def _changes(method: Callable[..., _T]) -> Callable[..., _T]:
     @functools.wraps(method)
     def wrapper(self: _RouteList, *args: Any, **kwargs: Any) -> _T:
-        self._http = self._websocket = None
+        self._indexes.clear()
         return method(self, *args, **kwargs)
 
     return wrapper
 
 
 class _RouteList(List[BaseRoute]):
-    """A list of routes that drops its compiled indexes whenever it is changed."""
+    """A router's list of routes: an ordinary list that drops its route indexes whenever it is changed."""
 
-    __slots__ = ("_http", "_websocket")
+    __slots__ = ("_indexes",)
 
     def __init__(self, routes: Iterable[BaseRoute] = ()) -> None:
         super().__init__(routes)
-        self._http: _Index | None = None
-        self._websocket: _Index | None = None
+        self._indexes: dict[str, _RouteIndex] = {}
 
-    def compiled(self, scope_type: str) -> _Index:
-        """Build the index for ``scope_type`` and keep it until the list changes (the router reads the kept
-        ``_http``/``_websocket`` directly and calls this only when there is none).
-        """
-        index = _Index(self, scope_type)
-        if scope_type == "http":
-            self._http = index
-        else:
-            self._websocket = index
-        return index
+    def candidates(self, scope_type: str, route_path: str) -> Sequence[BaseRoute]:
+        """The routes that may match ``route_path`` for ``scope_type`` scopes, in order (see _RouteIndex)."""
+        index = self._indexes.get(scope_type)
+        if index is None or not index.is_current():
+            index = self._indexes[scope_type] = _RouteIndex(self, scope_type)
+        if route_path.endswith("\n"):
+            # A regex's "$" also matches before a final newline: the path may match patterns without it.
+            return index.all
+        found = index.static.get(route_path)
+        if found is None:
+            found = index.segments.get(_first_segment(route_path), index.anywhere)
+        return found
 
     append = _changes(list.append)
     extend = _changes(list.extend)
@@ -853,11 +800,6 @@ def _safe_redirect_path(path: str) -> bool:
 
 
 class Router(_BodyLimited):
-    # The stack that only routes (no router middleware, __call__/app as defined here), and whether awaiting the
-    # router comes down to routing: that stack, and no body limit of the router's own (see _resolve_app).
-    _plain_stack: Optional[ASGIApp] = None
-    _direct = False
-
     def __init__(
         self,
         routes: Sequence[BaseRoute] | None = None,
@@ -871,7 +813,8 @@ class Router(_BodyLimited):
         *,
         middleware: Sequence[Middleware] | None = None,
     ) -> None:
-        self.routes = [] if routes is None else list(routes)
+        # A list that keeps route indexes for the router (see _RouteList); any list assigned later works too.
+        self.routes: list[BaseRoute] = _RouteList([] if routes is None else routes)
         self._max_body_size = None  # an instance attribute: read on every request, and cheaper to read than the class's
         self.redirect_slashes = redirect_slashes
         self.default: ASGIApp = self.not_found if default is None else default
@@ -916,36 +859,7 @@ class Router(_BodyLimited):
         else:
             self.lifespan_context = lifespan
 
-        stack = _wrap_middleware(self.app, middleware)
-        plain = middleware is None and type(self).__call__ is Router.__call__ and type(self).app is Router.app
-        self._plain_stack = stack if plain else None
-        self.middleware_stack = stack
-
-    @property
-    def middleware_stack(self) -> ASGIApp:
-        return self._middleware_stack
-
-    @middleware_stack.setter
-    def middleware_stack(self, app: ASGIApp) -> None:
-        self._middleware_stack = app
-        self._direct = app is self._plain_stack and self._max_body_size is None
-
-    @property
-    def max_body_size(self) -> int | None:
-        return self._max_body_size
-
-    @max_body_size.setter
-    def max_body_size(self, value: int | None) -> None:
-        self._max_body_size = check_limit(value)
-        self._direct = self._middleware_stack is self._plain_stack and value is None
-
-    @property
-    def routes(self) -> list[BaseRoute]:
-        return self._routes
-
-    @routes.setter
-    def routes(self, routes: Iterable[BaseRoute]) -> None:
-        self._routes = routes if isinstance(routes, _RouteList) else _RouteList(routes)
+        self.middleware_stack = _wrap_middleware(self.app, middleware)
 
     async def not_found(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "websocket":
@@ -1008,112 +922,76 @@ class Router(_BodyLimited):
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """The main entry point to the Router class."""
         if self._max_body_size is not None and scope["type"] == "http":
-            await run_limited(self._max_body_size, self._middleware_stack, scope, receive, send, leaf=False)
+            await run_limited(self._max_body_size, self.middleware_stack, scope, receive, send, leaf=False)
         else:
-            await self._middleware_stack(scope, receive, send)
-
-    def _resolve_app(self, scope: Scope) -> ASGIApp:
-        """The ASGI app that awaiting the router comes down to for this HTTP or websocket scope, found without
-        awaiting anything: ExceptionMiddleware awaits it in place of the router, which saves a coroutine per layer.
-        Returns the router itself when it has more to do than routing (middleware, a body limit).
-        """
-        if not self._direct:
-            return self
-        return self._route(scope, scope["type"])
+            await self.middleware_stack(scope, receive, send)
 
     async def app(self, scope: Scope, receive: Receive, send: Send) -> None:
-        scope_type = scope["type"]
-        assert scope_type in ("http", "websocket", "lifespan")
+        assert scope["type"] in ("http", "websocket", "lifespan")
+        if "router" not in scope:
+            scope["router"] = self
 
-        if scope_type == "lifespan":
-            if "router" not in scope:
-                scope["router"] = self
+        if scope["type"] == "lifespan":
             await self.lifespan(scope, receive, send)
             return
 
-        await self._route(scope, scope_type)(scope, receive, send)
+        route = self._matching_route(scope)
+        if route is None:
+            await self._no_route(scope, receive, send)
+        else:
+            await route.handle(scope, receive, send)
 
-    def _route(self, scope: Scope, scope_type: str) -> ASGIApp:
-        """Match the routes and update the scope as the matching route says; return the app that answers."""
-        if "router" not in scope:
-            scope["router"] = self
-        routes = self._routes
-        index = routes._http if scope_type == "http" else routes._websocket
-        if index is None:
-            index = routes.compiled(scope_type)
-        route_path = scope["path"] if not scope.get("root_path") else get_route_path(scope)
-        first = index.first.get(route_path)
-        if first is not None:
-            # A static path whose first candidate is a plain Route: unless its method is wrong, it answers.
-            # (Route._match_static and Route._target in one: this is the path most requests take.)
-            methods = first.methods
-            if not methods or scope["method"] in methods:
-                inherited = scope.get("path_params")
-                scope["endpoint"] = first.endpoint
-                scope["path_params"] = dict(inherited) if inherited else {}
-                if first._max_body_size is None and _BODY_LIMIT_KEY not in scope:
-                    return first.app
-                return first.handle
-        return self._route_candidates(scope, index, route_path)
+    def _candidates(self, scope: Scope, route_path: str) -> Sequence[BaseRoute]:
+        """The routes that may match ``route_path``, in order: all of them, narrowed by the index when the
+        routes are still a list the router made (see _RouteIndex)."""
+        routes = self.routes
+        if type(routes) is _RouteList:
+            return routes.candidates(scope["type"], route_path)
+        return routes
 
-    def _route_candidates(self, scope: Scope, index: _Index, route_path: str) -> ASGIApp:
-        """The rest of ``_route``: try every route that may match ``route_path``, in order."""
-        candidates = index.static.get(route_path)
-        if candidates is None:
-            candidates = index.candidates(route_path)
-        partial: _Candidate | None = None
-        partial_scope: Scope = _NO_CHILD_SCOPE
-        for candidate in candidates:
-            route, matcher, resolver = candidate
-            if resolver is not None:
-                target = resolver(route_path, scope)
-                if target is None:
-                    continue
-                if target is not _PARTIAL_MATCH:
-                    return target
-                match, child_scope = _PARTIAL, _NO_CHILD_SCOPE
-            else:
-                match, child_scope = route.matches(scope) if matcher is None else matcher(route_path, scope)
-                if match is _FULL:
-                    scope.update(child_scope)
-                    return route._target(scope)
+    def _matching_route(self, scope: Scope) -> BaseRoute | None:
+        """The first route that matches fully, else the first that matches partially (a route that takes another
+        method), with the scope updated as its ``matches()`` says; None when no route matches."""
+        partial: BaseRoute | None = None
+        partial_scope: Scope = {}
+        for route in self._candidates(scope, get_route_path(scope)):
+            match, child_scope = route.matches(scope)
+            if match is _FULL:
+                scope.update(child_scope)
+                return route
             if match is _PARTIAL and partial is None:
-                partial = candidate
-                partial_scope = child_scope
-
+                partial, partial_scope = route, child_scope
         if partial is not None:
-            # The path matched but the method did not: that route answers (with a 405).
-            route, matcher, resolver = partial
-            if resolver is not None:
-                assert matcher is not None  # a route with a resolver has its own matcher too
-                _, partial_scope = matcher(route_path, scope)
             scope.update(partial_scope)
-            return route.handle
-        return self._no_route
+        return partial
 
     async def _no_route(self, scope: Scope, receive: Receive, send: Send) -> None:
         """No route matched: redirect to the path with/without its trailing slash if that matches, else default."""
         if scope["type"] == "http" and self.redirect_slashes:
-            route_path = get_route_path(scope)
-            if route_path != "/":
-                redirect_scope = dict(scope)
-                if route_path.endswith("/"):
-                    redirect_scope["path"] = redirect_scope["path"].rstrip("/")
-                else:
-                    redirect_scope["path"] = redirect_scope["path"] + "/"
-                if _safe_redirect_path(redirect_scope["path"]):
-                    redirect_path = get_route_path(redirect_scope)
-                    index = self._routes._http or self._routes.compiled("http")
-                    for route, matcher, _ in index.candidates(redirect_path):
-                        match, _ = (
-                            route.matches(redirect_scope) if matcher is None else matcher(redirect_path, redirect_scope)
-                        )
-                        if match is not _NONE:
-                            redirect_url = URL(scope=redirect_scope)
-                            await RedirectResponse(url=str(redirect_url))(scope, receive, send)
-                            return
-
+            redirect_scope = self._slash_redirect(scope)
+            if redirect_scope is not None:
+                await RedirectResponse(url=str(URL(scope=redirect_scope)))(scope, receive, send)
+                return
         await self.default(scope, receive, send)
+
+    def _slash_redirect(self, scope: Scope) -> Scope | None:
+        """The scope with a trailing slash added or removed, when some route matches it (and it stays on this
+        site); else None."""
+        route_path = get_route_path(scope)
+        if route_path == "/":
+            return None
+        redirect_scope = dict(scope)
+        if route_path.endswith("/"):
+            redirect_scope["path"] = redirect_scope["path"].rstrip("/")
+        else:
+            redirect_scope["path"] = redirect_scope["path"] + "/"
+        if not _safe_redirect_path(redirect_scope["path"]):
+            return None
+        for route in self._candidates(redirect_scope, get_route_path(redirect_scope)):
+            match, _ = route.matches(redirect_scope)
+            if match is not _NONE:
+                return redirect_scope
+        return None
 
     def __eq__(self, other: Any) -> bool:
         return isinstance(other, Router) and self.routes == other.routes
