@@ -21,6 +21,7 @@ from typing import Any, Callable, Optional, Protocol, Union
 import anyio
 from anyio.abc import TaskGroup
 
+from starlette_core._request_body import cached_body, is_stream_consumed
 from starlette_core._utils import collapse_excgroups
 from starlette_core.requests import ClientDisconnect, Request
 from starlette_core.responses import Response
@@ -88,7 +89,7 @@ class _Exchange:
             return message
 
         request = self.request
-        body: bytes | None = getattr(request, "_body", None)
+        body = cached_body(request)
         if body is not None:
             # dispatch called request.body(): hand the app the cached body, even if the client has gone since.
             self.body_state = _BODY_DELIVERED
@@ -97,7 +98,7 @@ class _Exchange:
             self.body_state = _DISCONNECTED
             return {"type": "http.disconnect"}
         if self.body_chunks is None:
-            if request._stream_consumed:
+            if is_stream_consumed(request):
                 # dispatch consumed request.stream() without keeping it: an empty body rather than a hang.
                 self.body_state = _BODY_DELIVERED
                 return {"type": "http.request", "body": b"", "more_body": False}
@@ -107,7 +108,7 @@ class _Exchange:
         except ClientDisconnect:
             self.body_state = _DISCONNECTED
             return {"type": "http.disconnect"}
-        if request._stream_consumed:
+        if is_stream_consumed(request):
             self.body_state = _BODY_DELIVERED
             await self.body_chunks.aclose()
             return {"type": "http.request", "body": chunk, "more_body": False}
