@@ -164,11 +164,7 @@ class GZipResponder(IdentityResponder):
     _compressor: zlib._Compress | None = None
 
     def __init__(self, app: ASGIApp, minimum_size: int, compresslevel: int = 9) -> None:
-        # IdentityResponder.__init__, inlined (one call less per request).
-        self.app = app
-        self.minimum_size = minimum_size
-        self.send: Send = unattached_send
-        self.initial_message: Message = {}
+        super().__init__(app, minimum_size)
         self.compresslevel = compresslevel
 
     def apply_compression(self, body: bytes, *, more_body: bool) -> bytes:
