@@ -112,8 +112,8 @@ class Response:
             self.body = self.render(content)
             self.init_headers(headers)
             return
-        # The common case, with render() and init_headers() Response's own: their steps inlined. Two frames fewer
-        # save ~1k instructions on 3.11; the two checks above cost about half of that back.
+        # The common case, with render() and init_headers() Response's own: their steps inlined, two frames fewer
+        # for the price of the two checks above (see benchmarks/README.md).
         charset = self.charset
         body: bytes | memoryview
         if type(content) is str:
@@ -151,7 +151,7 @@ class Response:
             defaults = _DEFAULT_HEADERS.get(key)  # (_default_headers' cache lookup, inlined: this path is hot)
             if defaults is None:
                 defaults = _default_headers(key)
-            self.raw_headers = [*defaults]  # (cheaper than list(defaults) on 3.11)
+            self.raw_headers = [*defaults]  # (rather than list(defaults): see benchmarks/README.md)
             return
 
         raw_headers = [(key.lower().encode("latin-1"), value.encode("latin-1")) for key, value in headers.items()]
@@ -285,9 +285,9 @@ _JSON_ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False, indent=Non
 _C_MAKE_ENCODER: Any = getattr(json.encoder, "c_make_encoder", None)  # None where json has no C part
 _JSON_DEFAULT = _JSON_ENCODER.default  # raises the usual TypeError for what JSON cannot represent
 # The C encoder that _JSON_ENCODER.encode() builds for each call, built once and without its circular-reference
-# check (markers=None). That check is a dict insert and delete per container: ~10k instructions for a 600-byte
-# document, about a tenth of the encoding. Without it the encoder keeps no state, so one serves every render, nested
-# or in threads. A circular document then recurses until RecursionError; render() re-encodes that one with the
+# check (markers=None). That check is a dict insert and delete per container, a noticeable share of the encoding
+# (see benchmarks/README.md). Without it the encoder keeps no state, so one serves every render, nested or in
+# threads. A circular document then recurses until RecursionError; render() re-encodes that one with the
 # checked encoder, which raises what json.dumps raises: ValueError("Circular reference detected"), or the same
 # RecursionError for a document that is merely too deep.
 _UNCHECKED_ENCODER: Any = (
@@ -315,8 +315,8 @@ class JSONResponse(Response):
         if type(self) is not JSONResponse:
             super().__init__(content, status_code, headers, media_type, background)
             return
-        # For JSONResponse itself, what super().__init__() runs (Response.__init__), inlined: building the super
-        # object and the extra frame cost ~1.3k instructions on 3.11.
+        # For JSONResponse itself, what super().__init__() runs (Response.__init__), inlined: no super object and
+        # no extra frame (see benchmarks/README.md).
         self.status_code = status_code
         if media_type is not None:
             self.media_type = media_type

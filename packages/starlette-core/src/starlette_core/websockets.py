@@ -32,7 +32,8 @@ class WebSocketDisconnect(Exception):
 
 
 # The states as module globals, compared by identity (members are singletons and Enum equality is identity):
-# a global load and `is` cost a fraction of a class attribute load and `==` on 3.11, several times per message.
+# a global load and `is` rather than a class attribute load and `==`, several times per message (see
+# benchmarks/README.md).
 _CONNECTING = WebSocketState.CONNECTING
 _CONNECTED = WebSocketState.CONNECTED
 _DISCONNECTED = WebSocketState.DISCONNECTED
@@ -131,8 +132,8 @@ class WebSocket(HTTPConnection):
             await self.receive()
         await self.send({"type": "websocket.accept", "subprotocol": subprotocol, "headers": headers})
 
-    # receive_text/bytes/json each check the state and the message themselves: a shared helper coroutine would
-    # cost a coroutine per message (~1.3k instructions, 7% of an echo).
+    # receive_text/bytes/json each check the state and the message themselves: a shared helper would cost a
+    # coroutine per message (see benchmarks/README.md).
     async def receive_text(self) -> str:
         if self.application_state is not _CONNECTED:
             raise RuntimeError(_NOT_CONNECTED)
