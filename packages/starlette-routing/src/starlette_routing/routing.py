@@ -180,20 +180,24 @@ def compile_path(path: str) -> tuple[re.Pattern[str], str, dict[str, Convertor[A
     return re.compile("".join(regex_parts)), "".join(format_parts), convertors
 
 
+def _inherited_params(scope: Scope) -> dict[str, Any]:
+    """A copy of the path params that enclosing mounts put in the scope (a route adds its own to it)."""
+    inherited = scope.get("path_params")
+    return dict(inherited) if inherited else {}
+
+
 def _convert_params(
     params: dict[str, str], convertors: dict[str, Convertor[Any]], scope: Scope
 ) -> dict[str, Any] | None:
     """The scope's path params updated with the converted ``params``; None when a convertor refuses a value."""
-    inherited = scope.get("path_params")
-    path_params: dict[str, Any] = dict(inherited) if inherited else {}
-    if params:
-        try:
-            for key, value in params.items():
-                path_params[key] = convertors[key].convert(value)
-        except ValueError:
-            # A value the pattern accepted but the convertor cannot represent (e.g. an int of 5000 digits):
-            # the path does not match, the client gets a 404 rather than a 500.
-            return None
+    path_params = _inherited_params(scope)
+    try:
+        for key, value in params.items():
+            path_params[key] = convertors[key].convert(value)
+    except ValueError:
+        # A value the pattern accepted but the convertor cannot represent (e.g. an int of 5000 digits):
+        # the path does not match, the client gets a 404 rather than a 500.
+        return None
     return path_params
 
 
@@ -277,20 +281,23 @@ def _method_not_allowed(methods: Collection[str], scope: Scope) -> Response:
     return PlainTextResponse("Method Not Allowed", status_code=405, headers=headers)
 
 
-# How many times a route's compiled path was replaced after construction: route indexes built before an edit
-# are stale (see _RouteIndex.is_current).
-_path_edits = 0
+# How many times a route's compiled path or ``matches`` was replaced after construction: route indexes built
+# before such an edit are stale (see _RouteIndex.is_current).
+_route_edits = 0
 
 
 class _IndexedRoute(BaseRoute):
-    """A route whose ``path_regex`` a route index may rely on: replacing it makes every index stale."""
+    """A route that a route index may read: replacing its ``path_regex``, ``matches`` or class makes every index
+    stale."""
 
     path_regex: re.Pattern[str]
 
     def __setattr__(self, name: str, value: Any) -> None:
-        if name == "path_regex" and "path_regex" in self.__dict__:
-            global _path_edits
-            _path_edits += 1
+        # (Construction sets path_regex once: that is not an edit. Nothing of ours sets matches or __class__.)
+        # (getattr, not self.__dict__: reading __dict__ would make every later attribute read of the route slower.)
+        if name in ("matches", "__class__") or (name == "path_regex" and getattr(self, "path_regex", None) is not None):
+            global _route_edits
+            _route_edits += 1
         super().__setattr__(name, value)
 
 
@@ -308,7 +315,7 @@ class _EndpointRoute(_IndexedRoute):
         if scope["type"] == self._scope_type:
             path_params = self._match_path(scope)
             if path_params is not None:
-                return _FULL, {"endpoint": self.endpoint, "path_params": path_params}
+                return self._matched(path_params, scope)
         return _NONE, {}
 
     def _match_path(self, scope: Scope) -> dict[str, Any] | None:
@@ -317,6 +324,15 @@ class _EndpointRoute(_IndexedRoute):
         if found is None:
             return None
         return _convert_params(found.groupdict(), self.param_convertors, scope)
+
+    def _matched(self, path_params: dict[str, Any], scope: Scope) -> tuple[Match, Scope]:
+        """The match and child scope for a scope of this route's type whose path matches."""
+        return _FULL, {"endpoint": self.endpoint, "path_params": path_params}
+
+    def _match_own_path(self, scope: Scope) -> tuple[Match, Scope]:
+        """What ``matches(scope)`` returns when the route index has established that the scope is of this route's
+        type and its route path is this route's path, which has no parameters: the rest of the matching."""
+        return self._matched(_inherited_params(scope), scope)
 
     def url_path_for(self, name: str, /, **path_params: Any) -> URLPath:
         if name != self.name or set(path_params) != set(self.param_convertors):
@@ -366,13 +382,9 @@ class Route(_BodyLimited, _EndpointRoute):
 
         self.path_regex, self.path_format, self.param_convertors = compile_path(path)
 
-    def matches(self, scope: Scope) -> tuple[Match, Scope]:
-        if scope["type"] == "http":
-            path_params = self._match_path(scope)
-            if path_params is not None:
-                child_scope = {"endpoint": self.endpoint, "path_params": path_params}
-                return (_FULL if _method_allowed(self.methods, scope) else _PARTIAL), child_scope
-        return _NONE, {}
+    def _matched(self, path_params: dict[str, Any], scope: Scope) -> tuple[Match, Scope]:
+        child_scope = {"endpoint": self.endpoint, "path_params": path_params}
+        return (_FULL if _method_allowed(self.methods, scope) else _PARTIAL), child_scope
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         methods = self.methods
@@ -605,7 +617,8 @@ def _compiles_to(path: object, regex: object) -> bool:
     if not isinstance(path, str) or not isinstance(regex, re.Pattern):
         return False
     try:
-        return bool(compile_path(path)[0].pattern == regex.pattern)
+        compiled = compile_path(path)[0]
+        return bool(compiled.pattern == regex.pattern and compiled.flags == regex.flags)
     except (AssertionError, ValueError):
         return False
 
@@ -614,7 +627,9 @@ def _library_class(route: BaseRoute) -> type[BaseRoute] | None:
     """The library class whose matching ``route`` has (its class does not replace ``matches``), if any."""
     for library_class, matches in _LIBRARY_MATCHES.items():
         if isinstance(route, library_class):
-            return library_class if type(route).matches is matches else None
+            # (Its class's matches, and no other one set on the route itself.)
+            own = type(route).matches is matches and getattr(route.matches, "__func__", None) is matches
+            return library_class if own else None
     return None
 
 
@@ -643,12 +658,16 @@ def _filing(route: BaseRoute, scope_type: str) -> tuple[str, str | None]:
     return ("anywhere", None) if segment is None else ("segment", segment)
 
 
-_Positioned = List[Tuple[int, BaseRoute]]
+# A candidate route, with how the index has proven its match when it has (else None: ask ``route.matches``).
+_ProvenMatch = Callable[[Scope], Tuple[Match, Scope]]
+_Candidate = Tuple[BaseRoute, Optional[_ProvenMatch]]
+_Positioned = List[Tuple[int, _Candidate]]
 
 
-def _in_order(*groups: _Positioned) -> tuple[BaseRoute, ...]:
-    """The routes of ``groups`` (lists of (position in the route list, route)), in route list order."""
-    return tuple(route for _, route in sorted((entry for group in groups for entry in group), key=lambda e: e[0]))
+def _in_order(*groups: _Positioned) -> tuple[_Candidate, ...]:
+    """The candidates of ``groups`` (lists of (position in the route list, candidate)), in route list order."""
+    entries = sorted((entry for group in groups for entry in group), key=lambda entry: entry[0])
+    return tuple(candidate for _, candidate in entries)
 
 
 class _RouteIndex:
@@ -657,14 +676,17 @@ class _RouteIndex:
     A route is left out of a path's candidates only when its matching is the library's own and its compiled path
     cannot match that path: a static path matches only itself, a path pattern with a literal first segment only
     paths with that first segment. Everything else (subclasses that override ``matches``, custom routes, Host...)
-    is a candidate for every path. The index is current while the list is unchanged (the list drops it), no
-    route's ``path_regex`` has been replaced, and the classes it read still have the library's ``matches``.
+    is a candidate for every path. For a Route or WebSocketRoute with a static path, the index has already proven
+    the path part of the match on that path: it asks the route only for the rest (``_match_own_path``).
+
+    The index is current while the list is unchanged (the list drops it), no route's ``path_regex`` or
+    ``matches`` attribute has been replaced, and the classes it read still have the library's ``matches``.
     """
 
     __slots__ = ("all", "anywhere", "edits", "read_classes", "segments", "static")
 
     def __init__(self, routes: Sequence[BaseRoute], scope_type: str) -> None:
-        self.edits = _path_edits
+        self.edits = _route_edits
         read_classes: dict[type[BaseRoute], Callable[..., Any]] = {}
         groups: dict[str, dict[str, _Positioned]] = {"static": {}, "segment": {}}
         anywhere: _Positioned = []
@@ -675,11 +697,14 @@ class _RouteIndex:
                 read_classes[type(route)] = type(route).matches
             if kind == "never":
                 continue
-            everything.append((position, route))
+            everything.append((position, (route, None)))
             if key is None:
-                anywhere.append((position, route))
+                anywhere.append((position, (route, None)))
+            elif kind == "static":
+                assert isinstance(route, _EndpointRoute)
+                groups[kind].setdefault(key, []).append((position, (route, route._match_own_path)))
             else:
-                groups[kind].setdefault(key, []).append((position, route))
+                groups[kind].setdefault(key, []).append((position, (route, None)))
         self.read_classes = tuple(read_classes.items())
         self.all = _in_order(everything)
         self.anywhere = _in_order(anywhere)
@@ -691,7 +716,7 @@ class _RouteIndex:
 
     def is_current(self) -> bool:
         """Whether the index still describes the routes (the list itself drops it when it changes)."""
-        if self.edits != _path_edits:
+        if self.edits != _route_edits:
             return False
         for cls, matches in self.read_classes:  # noqa: SIM110 (all() with a generator costs a frame)
             if cls.matches is not matches:
@@ -717,7 +742,7 @@ class _RouteList(List[BaseRoute]):
         super().__init__(routes)
         self._indexes: dict[str, _RouteIndex] = {}
 
-    def candidates(self, scope_type: str, route_path: str) -> Sequence[BaseRoute]:
+    def candidates(self, scope_type: str, route_path: str) -> Sequence[_Candidate]:
         """The routes that may match ``route_path`` for ``scope_type`` scopes, in order (see _RouteIndex)."""
         index = self._indexes.get(scope_type)
         if index is None or not index.is_current():
@@ -941,21 +966,21 @@ class Router(_BodyLimited):
         else:
             await route.handle(scope, receive, send)
 
-    def _candidates(self, scope: Scope, route_path: str) -> Sequence[BaseRoute]:
+    def _candidates(self, scope: Scope, route_path: str) -> Sequence[_Candidate]:
         """The routes that may match ``route_path``, in order: all of them, narrowed by the index when the
         routes are still a list the router made (see _RouteIndex)."""
         routes = self.routes
         if type(routes) is _RouteList:
             return routes.candidates(scope["type"], route_path)
-        return routes
+        return [(route, None) for route in routes]
 
     def _matching_route(self, scope: Scope) -> BaseRoute | None:
         """The first route that matches fully, else the first that matches partially (a route that takes another
         method), with the scope updated as its ``matches()`` says; None when no route matches."""
         partial: BaseRoute | None = None
         partial_scope: Scope = {}
-        for route in self._candidates(scope, get_route_path(scope)):
-            match, child_scope = route.matches(scope)
+        for route, proven_match in self._candidates(scope, get_route_path(scope)):
+            match, child_scope = route.matches(scope) if proven_match is None else proven_match(scope)
             if match is _FULL:
                 scope.update(child_scope)
                 return route
@@ -987,8 +1012,8 @@ class Router(_BodyLimited):
             redirect_scope["path"] = redirect_scope["path"] + "/"
         if not _safe_redirect_path(redirect_scope["path"]):
             return None
-        for route in self._candidates(redirect_scope, get_route_path(redirect_scope)):
-            match, _ = route.matches(redirect_scope)
+        for route, proven_match in self._candidates(redirect_scope, get_route_path(redirect_scope)):
+            match, _ = route.matches(redirect_scope) if proven_match is None else proven_match(redirect_scope)
             if match is not _NONE:
                 return redirect_scope
         return None
