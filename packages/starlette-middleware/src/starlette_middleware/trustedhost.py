@@ -2,7 +2,9 @@
 
 Patterns are exact host names or ``*.example.com`` wildcards (which match subdomains, not the domain itself);
 ``"*"`` allows everything.  With ``www_redirect``, a request for ``example.com`` is redirected to
-``www.example.com`` when only the latter is allowed.  Anything else gets a 400 "Invalid host header".
+``www.example.com`` when only the latter is allowed.  Anything else gets a 400 "Invalid host header", and so does
+a ``Host`` header that is not a well-formed ``host[:port]`` (port of digits only, IPv6 literal bracketed and
+complete), whatever its name part.
 """
 
 from __future__ import annotations
@@ -23,14 +25,19 @@ ENFORCE_DOMAIN_WILDCARD = "Domain wildcard patterns must be like '*.example.com'
 _HOST_NAME = re.compile(r"[a-z0-9_.-]+")
 
 
-def _host_name(host: str) -> str:
-    """The host name of a ``Host`` header value, without its port (``[::1]:8000`` -> ``[::1]``), lowercased."""
-    if host.startswith("["):
-        end = host.find("]")
-        if end != -1:
-            return host[: end + 1].lower()
-        return host.lower()
-    return host.partition(":")[0].lower()
+# What a Host header may be (RFC 9110 "uri-host [ ':' port ]"): a name without ':' or brackets, or a complete
+# bracketed IPv6 literal, then an optional port of ASCII digits (not str.isdigit(), which takes '\xb2' too).
+# Anything after the name that is not such a port ("example.com:80@evil.com", "[::1]evil.com") would reach the
+# app's links with the header, so the header is rejected as a whole.
+_HOST_HEADER = re.compile(r"(\[[^\]]*\]|[^:\[\]]*)(?::[0-9]+)?")
+
+
+def _host_name(host: str) -> str | None:
+    """The lowercased host name of a ``Host`` header value, without its port (``[::1]:8000`` -> ``[::1]``);
+    None when the value is not a well-formed ``host[:port]``.
+    """
+    match = _HOST_HEADER.fullmatch(host)
+    return None if match is None else match.group(1).lower()
 
 
 class TrustedHostMiddleware:
@@ -70,7 +77,7 @@ class TrustedHostMiddleware:
             await self.app(scope, receive, send)
             return
 
-        host = ""
+        host: str | None = ""
         for name, value in scope["headers"]:
             if name == b"host":
                 if value in self._raw_exact_hosts:
@@ -79,14 +86,12 @@ class TrustedHostMiddleware:
                 host = _host_name(value.decode("latin-1"))
                 break
 
-        if host in self._exact_hosts or (
-            self._wildcard_suffixes and host.endswith(self._wildcard_suffixes) and _HOST_NAME.fullmatch(host)
-        ):
+        if host is not None and self._is_allowed(host):
             await self.app(scope, receive, send)
             return
 
         response: Response | None = None
-        if self.www_redirect and host in self._www_hosts:
+        if self.www_redirect and host in self._www_hosts:  # (None, a malformed header, is in no set)
             url = URL(scope=scope)
             # The URL ignores a Host header that is not a valid host[:port]: then there is no redirect either.
             if (url.hostname or "").lower() == host:
@@ -95,3 +100,11 @@ class TrustedHostMiddleware:
             # (A new response each time: middleware further out may change the headers it sends.)
             response = PlainTextResponse("Invalid host header", status_code=400)
         await response(scope, receive, send)
+
+    def _is_allowed(self, host: str) -> bool:
+        """Whether a well-formed host name is one of the allowed hosts or matches an allowed wildcard."""
+        if host in self._exact_hosts:
+            return True
+        if not self._wildcard_suffixes or not host.endswith(self._wildcard_suffixes):
+            return False
+        return _HOST_NAME.fullmatch(host) is not None
