@@ -10,7 +10,7 @@ import io
 import math
 import sys
 import warnings
-from collections.abc import MutableMapping
+from collections.abc import Iterable, MutableMapping
 from typing import Any, Callable
 
 import anyio
@@ -43,7 +43,8 @@ def build_environ(scope: Scope, body: bytes) -> dict[str, Any]:
         "REQUEST_METHOD": scope["method"],
         "SCRIPT_NAME": script_name,
         "PATH_INFO": path_info,
-        "QUERY_STRING": scope["query_string"].decode("ascii"),
+        # As received, not percent-decoded; a client may send any bytes there, and latin-1 decodes them all.
+        "QUERY_STRING": scope["query_string"].decode("latin-1"),
         "SERVER_PROTOCOL": f"HTTP/{scope['http_version']}",
         "wsgi.version": (1, 0),
         "wsgi.url_scheme": scope.get("scheme", "http"),
@@ -63,7 +64,17 @@ def build_environ(scope: Scope, body: bytes) -> dict[str, Any]:
     if client:
         environ["REMOTE_ADDR"] = client[0]
 
-    for raw_name, raw_value in scope.get("headers", []):
+    _add_headers(environ, scope.get("headers", []))
+    return environ
+
+
+def _add_headers(environ: dict[str, Any], headers: Iterable[tuple[bytes, bytes]]) -> None:
+    """Add the request headers to ``environ`` as CGI variables (``X-Token`` -> ``HTTP_X_TOKEN``)."""
+    for raw_name, raw_value in headers:
+        if b"_" in raw_name:
+            # "X_Token" would fold into HTTP_X_TOKEN too, and pass for (or join) the X-Token that a proxy in
+            # front vouches for: such names are dropped, as gunicorn and nginx do.
+            continue
         name = raw_name.decode("latin-1")
         if name == "content-length":
             key = "CONTENT_LENGTH"
@@ -76,7 +87,6 @@ def build_environ(scope: Scope, body: bytes) -> dict[str, Any]:
             # A repeated header: WSGI has one value per name, so join them as HTTP allows.
             value = f"{environ[key]},{value}"
         environ[key] = value
-    return environ
 
 
 class WSGIMiddleware:
