@@ -164,7 +164,12 @@ class WebSocket(HTTPConnection):
             text = message["text"]
         else:
             text = message["bytes"].decode("utf-8")
-        return json.loads(text)
+        try:
+            return json.loads(text)
+        except RecursionError:
+            # Nesting deeper than the decoder follows is invalid JSON from the client like any other: raise what
+            # invalid JSON raises, so that an app which answers bad JSON answers this too (not with a 1011).
+            raise json.JSONDecodeError("JSON nested too deeply", text, 0) from None
 
     async def iter_text(self) -> AsyncIterator[str]:
         try:

@@ -135,7 +135,9 @@ class WebSocketEndpoint:
                 if text is None:
                     text = message["bytes"].decode("utf-8")
                 return json.loads(text)
-            except ValueError:  # invalid JSON, or bytes that are not UTF-8
+            # Invalid JSON, bytes that are not UTF-8, or nesting deeper than the decoder follows (RecursionError):
+            # all the client's mistake, answered alike.
+            except (ValueError, RecursionError):
                 await websocket.close(code=status.WS_1003_UNSUPPORTED_DATA)
                 raise RuntimeError("Malformed JSON data received.") from None
 

@@ -1,0 +1,66 @@
+"""WebSocket.receive_json against frames nested deeper than the JSON decoder follows: it raises what any invalid
+JSON raises (json.JSONDecodeError), so an app that answers bad JSON with a close answers this one too.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Callable
+
+import pytest
+
+from starlette_core.types import Message, Receive, Scope, Send
+from starlette_core.websockets import WebSocket, WebSocketDisconnect
+
+TestClientFactory = Callable[..., Any]
+
+DEEP_ARRAY = "[" * 100_000
+
+
+async def careful_app(scope: Scope, receive: Receive, send: Send) -> None:
+    """Echoes JSON frames; closes with 1003 on invalid JSON, as upstream's receive_json lets an app do."""
+    websocket = WebSocket(scope, receive, send)
+    await websocket.accept()
+    mode = "binary" if scope["path"] == "/binary" else "text"
+    while True:
+        try:
+            data = await websocket.receive_json(mode=mode)
+        except json.JSONDecodeError:
+            await websocket.close(code=1003)
+            return
+        except WebSocketDisconnect:
+            return
+        await websocket.send_json(data)
+
+
+@pytest.mark.parametrize("frame", ["{", DEEP_ARRAY, '{"a":' * 100_000, "[" * 5000 + "]" * 5000])
+def test_an_app_handling_invalid_json_handles_deep_json(test_client_factory: TestClientFactory, frame: str) -> None:
+    client = test_client_factory(careful_app)
+    with client.websocket_connect("/text") as websocket:
+        websocket.send_text(frame)
+        assert websocket.receive() == {"type": "websocket.close", "code": 1003, "reason": ""}
+    with client.websocket_connect("/binary") as websocket:
+        websocket.send_bytes(frame.encode())
+        assert websocket.receive() == {"type": "websocket.close", "code": 1003, "reason": ""}
+    with client.websocket_connect("/text") as websocket:
+        websocket.send_json({"still": "serving"})
+        assert websocket.receive_json() == {"still": "serving"}
+
+
+@pytest.mark.anyio
+async def test_the_error_is_a_json_decode_error() -> None:
+    incoming: list[Message] = [{"type": "websocket.connect"}, {"type": "websocket.receive", "text": DEEP_ARRAY}]
+
+    async def receive() -> Message:
+        return incoming.pop(0)
+
+    async def send(message: Message) -> None:
+        pass
+
+    websocket = WebSocket({"type": "websocket", "path": "/", "headers": []}, receive, send)
+    await websocket.accept()
+    with pytest.raises(json.JSONDecodeError) as info:
+        await websocket.receive_json()
+    assert isinstance(info.value, ValueError)
+    assert info.value.doc is DEEP_ARRAY
+    assert info.value.__cause__ is None
