@@ -447,15 +447,75 @@ _RANGE_SPEC = re.compile(r"([0-9]*)\s*-\s*([0-9]*)")
 _SHORT_NUMBER = 18
 
 
-def _long_position(digits: str, file_size: int) -> int:
-    """The value of a long run of ASCII digits, or ``file_size + 1`` when it is longer than any position in the file.
+def _position(digits: str, file_size: int) -> int:
+    """The value of a run of ASCII digits, or ``file_size + 1`` when it is longer than any position in the file.
 
-    Never converts more digits than ``file_size`` has, so a 50,000-digit number costs one scan.
+    Never converts more digits than ``file_size`` has, so a 50,000-digit number costs one scan (and never meets
+    int()'s digit limit).
     """
+    if len(digits) <= _SHORT_NUMBER:
+        return int(digits)
     significant = digits.lstrip("0")
     if len(significant) > len(str(file_size)):
         return file_size + 1
     return int(significant or "0")
+
+
+def _byte_range_set(http_range: str) -> str:
+    """What follows ``bytes=`` in a Range header; MalformedRangeHeader for another unit or no ``=``."""
+    units, equals, spec = http_range.partition("=")
+    if not equals:
+        raise MalformedRangeHeader()
+    if units.strip().lower() != "bytes":
+        raise MalformedRangeHeader("Only support bytes range")
+    return spec
+
+
+def _requested_ranges(spec: str, file_size: int) -> list[tuple[int, int]]:
+    """The ``(start, end)`` of every byte-range-spec in ``spec`` (``end`` exclusive and clamped to the file).
+
+    Parts that are not ranges ("", "abc", "1-x", a lone "-") are ignored, as upstream does; MalformedRangeHeader
+    when none is left. Splitting, stripping, dropping repeats and matching all run in C: the Python-level work is
+    a few steps per distinct part.
+    """
+    ranges: list[tuple[int, int]] = []
+    append = ranges.append
+    for match in map(_RANGE_SPEC.fullmatch, dict.fromkeys(map(str.strip, spec.split(",")))):
+        if match is None:
+            continue
+        first, last = match.groups()
+        if first:
+            end = min(_position(last, file_size) + 1, file_size) if last else file_size
+            append((_position(first, file_size), end))
+        elif last:  # suffix range: the last N bytes
+            append((file_size - _position(last, file_size), file_size))
+    if not ranges:
+        raise MalformedRangeHeader("Range header: range must be requested")
+    return ranges
+
+
+def _merge_ranges(ranges: list[tuple[int, int]], file_size: int) -> list[tuple[int, int]]:
+    """``ranges`` (not empty) sorted, with overlapping and adjacent ones joined.
+
+    RangeNotSatisfiable when a range starts outside the file, else MalformedRangeHeader when one ends before it
+    starts (that order, as upstream: ``bytes=20000-10`` on a small file is a 416).
+    """
+    ranges.sort()
+    # Sorted by start: the smallest and the largest start tell whether every range starts inside the file.
+    if ranges[0][0] < 0 or ranges[-1][0] >= file_size:
+        raise RangeNotSatisfiable(file_size)
+    merged: list[tuple[int, int]] = []
+    current_start, current_end = ranges[0]
+    for start, end in ranges:
+        if start >= end:
+            raise MalformedRangeHeader("Range header: start must be less than end")
+        if start > current_end:
+            merged.append((current_start, current_end))
+            current_start, current_end = start, end
+        elif end > current_end:  # overlapping, or adjacent (start == current_end): one part
+            current_end = end
+    merged.append((current_start, current_end))
+    return merged
 
 
 def _raw_get(raw_headers: list[tuple[bytes, bytes]], key: bytes) -> str | None:
@@ -482,6 +542,11 @@ def _replace_headers(
 
 class FileResponse(Response):
     chunk_size = 64 * 1024
+    # A Range header with more byte-range-specs than this is ignored and the whole file is sent with a 200, as
+    # upstream (1.x) does and HTTP allows. It bounds the parts of a multipart/byteranges answer (each costs a part
+    # header and a few ASGI messages, however few bytes it holds) and the work of parsing them. Settable on a
+    # subclass or on an instance.
+    max_ranges = 100
 
     def __init__(
         self,
@@ -552,6 +617,19 @@ class FileResponse(Response):
             if not stat.S_ISREG(stat_result.st_mode):
                 raise RuntimeError(f"File at path {self.path} is not a file.")
 
+        http_range = self._range_to_answer(scope)
+        if http_range is None:
+            await self._handle_simple(send, send_header_only, send_pathsend)
+        else:
+            file_size = stat_result.st_size
+            await self._handle_ranges(scope, receive, send, http_range, file_size, send_header_only, send_pathsend)
+
+        if self.background is not None:
+            await self.background()
+
+    def _range_to_answer(self, scope: Scope) -> str | None:
+        """The Range header to answer, or None to send the whole file: no Range header, an If-Range that does not
+        match this file, or more byte-range-specs than ``max_ranges``."""
         http_range: str | None = None
         http_if_range: str | None = None
         for key, value in scope["headers"]:  # the first of each, as Headers.get() would give
@@ -560,27 +638,52 @@ class FileResponse(Response):
                     http_range = value.decode("latin-1")
             elif key == b"if-range" and http_if_range is None:
                 http_if_range = value.decode("latin-1")
-
         if http_range is None or (http_if_range is not None and not self._should_use_range(http_if_range)):
-            await self._handle_simple(send, send_header_only, send_pathsend)
-        else:
-            file_size = stat_result.st_size
-            try:
-                ranges = self._parse_range_header(http_range, file_size)
-            except MalformedRangeHeader as exc:
-                await PlainTextResponse(exc.content, status_code=400)(scope, receive, send)
-            except RangeNotSatisfiable as exc:
-                response = PlainTextResponse(status_code=416, headers={"content-range": f"bytes */{exc.max_size}"})
-                await response(scope, receive, send)
-            else:
-                if len(ranges) == 1:
-                    start, end = ranges[0]
-                    await self._handle_single_range(send, start, end, file_size, send_header_only)
-                else:
-                    await self._handle_multiple_ranges(send, ranges, file_size, send_header_only)
+            return None
+        if self._too_many_ranges(http_range):
+            return None
+        return http_range
 
-        if self.background is not None:
-            await self.background()
+    def _too_many_ranges(self, http_range: str) -> bool:
+        """Whether a bytes Range header lists more than ``max_ranges`` byte-range-specs.
+
+        Counted as upstream does, on the raw header before any parsing (commas + 1: empty and junk parts count
+        too), so the count is one pass in C and the parser never sees more than ``max_ranges`` parts. A header
+        that is not a bytes range at all keeps its 400.
+        """
+        try:
+            spec = _byte_range_set(http_range)
+        except MalformedRangeHeader:
+            return False
+        return spec.count(",") >= self.max_ranges
+
+    async def _handle_ranges(
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        http_range: str,
+        file_size: int,
+        send_header_only: bool,
+        send_pathsend: bool,
+    ) -> None:
+        """Answer a Range header: 206 (one part or multipart/byteranges), 400 when malformed, 416 when not
+        satisfiable."""
+        try:
+            ranges = self._parse_range_header(http_range, file_size)
+        except MalformedRangeHeader as exc:
+            await PlainTextResponse(exc.content, status_code=400)(scope, receive, send)
+        except RangeNotSatisfiable as exc:
+            response = PlainTextResponse(status_code=416, headers={"content-range": f"bytes */{exc.max_size}"})
+            await response(scope, receive, send)
+        else:
+            if not ranges:  # a subclass's parser asking to ignore the header (upstream 1.x's convention)
+                await self._handle_simple(send, send_header_only, send_pathsend)
+            elif len(ranges) == 1:
+                start, end = ranges[0]
+                await self._handle_single_range(send, start, end, file_size, send_header_only)
+            else:
+                await self._handle_multiple_ranges(send, ranges, file_size, send_header_only)
 
     def _should_use_range(self, http_if_range: str) -> bool:
         raw_headers = self.raw_headers
@@ -703,51 +806,8 @@ class FileResponse(Response):
     def _parse_range_header(http_range: str, file_size: int) -> list[tuple[int, int]]:
         """The requested ``(start, end)`` byte ranges (``end`` exclusive), sorted and merged.
 
-        Linear in the header's length (plus sorting the ranges), with as little Python-level work per range as
-        possible; raises MalformedRangeHeader or RangeNotSatisfiable.
+        Linear in the header's length, plus sorting the ranges (at most ``max_ranges`` of them when called from
+        ``__call__``, which applies the cap first: this static method, called alone, does not); raises
+        MalformedRangeHeader or RangeNotSatisfiable.
         """
-        units, equals, spec = http_range.partition("=")
-        if not equals:
-            raise MalformedRangeHeader()
-        if units.strip().lower() != "bytes":
-            raise MalformedRangeHeader("Only support bytes range")
-
-        # Strip, drop repeats and match every part in C; parts that are not ranges ("", "abc", "1-x") are ignored.
-        parts = dict.fromkeys(map(str.strip, spec.split(",")))
-        ranges: list[tuple[int, int]] = []
-        append = ranges.append
-        for match in map(_RANGE_SPEC.fullmatch, parts):
-            if match is None:
-                continue
-            first, last = match.groups()
-            if first:
-                start = int(first) if len(first) <= _SHORT_NUMBER else _long_position(first, file_size)
-                if last:
-                    stop = (int(last) if len(last) <= _SHORT_NUMBER else _long_position(last, file_size)) + 1
-                    append((start, min(stop, file_size)))
-                else:
-                    append((start, file_size))
-            elif last:  # suffix range: the last N bytes
-                suffix = int(last) if len(last) <= _SHORT_NUMBER else _long_position(last, file_size)
-                append((file_size - suffix, file_size))
-            # else: a lone "-" is ignored
-
-        if not ranges:
-            raise MalformedRangeHeader("Range header: range must be requested")
-        ranges.sort()
-        # Sorted by start: the smallest and the largest start tell whether every range starts inside the file.
-        if ranges[0][0] < 0 or ranges[-1][0] >= file_size:
-            raise RangeNotSatisfiable(file_size)
-
-        merged: list[tuple[int, int]] = []
-        current_start, current_end = ranges[0]
-        for start, end in ranges:
-            if start >= end:
-                raise MalformedRangeHeader("Range header: start must be less than end")
-            if start > current_end:
-                merged.append((current_start, current_end))
-                current_start, current_end = start, end
-            elif end > current_end:
-                current_end = end
-        merged.append((current_start, current_end))
-        return merged
+        return _merge_ranges(_requested_ranges(_byte_range_set(http_range), file_size), file_size)
