@@ -30,6 +30,10 @@ def _escape(text: str) -> str:
 
 __all__ = ["CENTER_LINE", "FRAME_TEMPLATE", "JS", "LINE", "STYLES", "TEMPLATE", "ServerErrorMiddleware"]
 
+# Each frame is a header (``p.frame-line``: file, line, function and the collapse button) above a block of source
+# lines, one ``<p>`` a line.  The text of a source line sits in a ``span.frame-line`` too (upstream's markup, kept for
+# pages and tests that look for it): ``.source-code .frame-line`` undoes the header's box for it and makes it a
+# block, so that each line is one row; an inline span's padding and border would paint over its neighbours.
 STYLES = """
 body {
     margin: 0;
@@ -66,6 +70,12 @@ h2 {
     border-bottom: 1px solid #eaeef2;
     font-size: 0.9rem;
 }
+.source-code .frame-line {
+    display: block;
+    padding: 0;
+    border: 0;
+    font-size: inherit;
+}
 .frame-filename {
     font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace;
 }
@@ -78,6 +88,7 @@ h2 {
     cursor: pointer;
 }
 .source-code {
+    overflow-x: auto;
     margin: 0;
     padding: 0.25rem 0;
     background: #fbfcfd;
@@ -89,6 +100,7 @@ h2 {
     display: none;
 }
 .source-code p {
+    min-width: fit-content;
     margin: 0;
     padding: 0 1rem;
     white-space: nowrap;
@@ -107,8 +119,11 @@ h2 {
 JS = """
 <script type="text/javascript">
     function collapse(element) {
-        var frameId = element.getAttribute("data-frame-id");
-        var source = document.getElementById(frameId);
+        // Frames of one file and line (a recursion, say) share an id: the n-th button with it toggles the n-th source.
+        var frameId = CSS.escape(element.getAttribute("data-frame-id"));
+        var buttons = document.querySelectorAll('[data-frame-id="' + frameId + '"]');
+        var sources = document.querySelectorAll('[id="' + frameId + '"]');
+        var source = sources[Array.prototype.indexOf.call(buttons, element)];
         if (source.classList.contains("collapsed")) {
             element.innerHTML = "&#8210;";
             source.classList.remove("collapsed");
