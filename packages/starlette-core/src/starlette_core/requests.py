@@ -48,6 +48,9 @@ _json_loads = json.loads
 _json_scan: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
 _json_whitespace = re.compile(r"[ \t\n\r]*").match
 _JSON_WHITESPACE = frozenset(b" \t\n\r")
+# Nesting deeper than the decoder follows is invalid JSON from the client like any other: raise what invalid JSON
+# raises (as WebSocket.receive_json does), so that an app which answers bad JSON with a 400 answers this too.
+_JSON_TOO_DEEP = "JSON nested too deeply"
 
 # Backslash escapes inside a quoted cookie value: an octal triple (\012) or any other escaped character (\").
 _COOKIE_ESCAPE = re.compile(r"\\(?:([0-3][0-7][0-7])|(.))")
@@ -354,13 +357,21 @@ class Request(HTTPConnection):
                     value, end = _json_scan(text, start)
                 except StopIteration as err:
                     raise json.JSONDecodeError("Expecting value", text, err.value) from None
+                except RecursionError:
+                    raise json.JSONDecodeError(_JSON_TOO_DEEP, text, 0) from None
                 if end != len(text):
                     end = _json_whitespace(text, end).end()  # type: ignore[union-attr]
                     if end != len(text):
                         raise json.JSONDecodeError("Extra data", text, end)
                 self._json = value
             else:
-                self._json = json.loads(body)
+                try:
+                    self._json = json.loads(body)
+                except RecursionError:
+                    # The error's document is the text json.loads decoded the body to (bytes would break its
+                    # line/column computation); "replace" so that building the error never fails itself.
+                    text = body.decode(json.detect_encoding(body), "replace")
+                    raise json.JSONDecodeError(_JSON_TOO_DEEP, text, 0) from None
         return self._json
 
     async def _get_form(
