@@ -95,7 +95,12 @@ def cookie_parser(cookie_string: str) -> dict[str, str]:
 
 
 class ClientDisconnect(Exception):
-    pass
+    """The client went away before its request body was complete (``stream()``, ``body()``, ``form()`` and what
+    reads through them raise it), or while a streaming response was being sent.
+
+    Not a server error: ServerErrorMiddleware ends the request quietly, with no 500 and nothing for the server to
+    log.
+    """
 
 
 class HTTPConnection(Mapping[str, Any]):

@@ -3,6 +3,15 @@
 With ``debug=True`` the response is a traceback: an HTML page with the source lines around each frame when the
 client accepts HTML, plain text otherwise.  Without it, the ``handler`` (sync or async) or a plain
 "Internal Server Error" answers.  The exception is re-raised in every case so that the server can log it.
+
+``ClientDisconnect`` is the exception to that rule (upstream answers it like any other error, and servers then log
+a traceback for every client that hangs up mid-request). It means the client has gone: there is nobody to send a
+500 to and nothing went wrong on the server, so the middleware neither builds a response (the ``handler`` and the
+debug page are not run) nor re-raises; the app's call simply ends. Servers treat an app that ends without a
+response on a closed connection as normal (uvicorn and hypercorn log nothing). The endpoint still sees
+``ClientDisconnect``, and an exception handler registered for it still runs (ExceptionMiddleware is inside this one).
+Not re-raising costs TestClient users nothing: TestClient reports "http.disconnect" only once the response is
+complete, so ``raise_server_exceptions`` would only ever have raised it after the test already had its response.
 """
 
 from __future__ import annotations
@@ -13,7 +22,7 @@ from typing import TYPE_CHECKING
 from starlette_core._exception_handler import track_response_start
 from starlette_core._utils import is_async_callable
 from starlette_core.concurrency import run_in_threadpool
-from starlette_core.requests import Request
+from starlette_core.requests import ClientDisconnect, Request
 from starlette_core.responses import HTMLResponse, PlainTextResponse, Response
 from starlette_core.types import ASGIApp, ExceptionHandler, Receive, Scope, Send
 
@@ -183,7 +192,8 @@ CENTER_LINE = """
 class ServerErrorMiddleware:
     """Handles any exception from the app: sends a 500 response (unless one has started) and re-raises.
 
-    Only HTTP is handled; other scopes pass straight through.
+    ``ClientDisconnect`` is not an error: it ends the call quietly, with no response and nothing re-raised. Only
+    HTTP is handled; other scopes pass straight through.
     """
 
     def __init__(self, app: ASGIApp, handler: ExceptionHandler | None = None, debug: bool = False) -> None:
@@ -199,6 +209,9 @@ class ServerErrorMiddleware:
         tracking_send = track_response_start(send)
         try:
             await self.app(scope, receive, tracking_send)
+        except ClientDisconnect:
+            # The client has gone: no one to answer and no server error to log (see the module docstring).
+            return
         except Exception as exc:
             await self._respond(exc, scope, receive, send, tracking_send.response_started)
             # Re-raise always: the server logs it, and a test client can raise it in the test.
