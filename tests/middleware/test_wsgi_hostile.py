@@ -4,6 +4,7 @@ query string bytes reach the WSGI app (as PEP 3333's latin-1 "native string") in
 
 from __future__ import annotations
 
+import gc
 import warnings
 from typing import Any, Callable
 
@@ -87,3 +88,24 @@ def test_only_names_without_underscores_become_environ_keys(names: list[str]) ->
     environ = build_environ(http_scope(headers=headers), b"")
     keys = {key for key in environ if key.startswith("HTTP_")}
     assert keys == {"HTTP_" + name.upper().replace("-", "_") for name in names if "_" not in name}
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    "broken",
+    [
+        {"query_string": None},  # not bytes: no .decode()
+        {"headers": [("x-token", "1")]},  # str header names instead of bytes
+        {"server": ("testserver",)},  # no port for SERVER_PORT
+    ],
+)
+async def test_a_scope_build_environ_rejects_leaves_no_stream_open(broken: dict[str, Any]) -> None:
+    scope = http_scope(**broken)
+    sent = Recorder()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ResourceWarning)
+        with pytest.raises((AttributeError, TypeError, IndexError)):
+            await WSGIMiddleware(show_environ)(scope, receiver([b"body"]), sent)
+        gc.collect()  # the responder (and its streams) are garbage now: an unclosed stream warns here
+    assert [str(warning.message) for warning in caught] == []
+    assert sent.messages == []  # the WSGI app never ran

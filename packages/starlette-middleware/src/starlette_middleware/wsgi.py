@@ -113,18 +113,23 @@ class WSGIResponder:
         self.exc_info: Any = None
 
     async def __call__(self, receive: Receive, send: Send) -> None:
-        chunks: list[bytes] = []
-        more_body = True
-        while more_body:
-            message = await receive()
-            if message["type"] != "http.request":
-                # The client went away before sending the whole body: there is no request to run.
+        environ: dict[str, Any] | None = None
+        try:
+            chunks: list[bytes] = []
+            more_body = True
+            while more_body:
+                message = await receive()
+                if message["type"] != "http.request":
+                    return  # the client went away before sending the whole body: there is no request to run
+                chunks.append(message.get("body", b""))
+                more_body = message.get("more_body", False)
+            environ = build_environ(self.scope, b"".join(chunks))
+        finally:
+            if environ is None:
+                # No request to run (the client left, receive() failed, or the scope has no valid environ):
+                # nothing will ever use the streams, so close them now rather than leave them to the collector.
                 self.stream_send.close()
                 self.stream_receive.close()
-                return
-            chunks.append(message.get("body", b""))
-            more_body = message.get("more_body", False)
-        environ = build_environ(self.scope, b"".join(chunks))
 
         with collapse_excgroups():
             async with anyio.create_task_group() as task_group:
