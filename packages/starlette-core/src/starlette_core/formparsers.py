@@ -10,12 +10,14 @@ stops the parser before the rest of the body is read, and every temporary file c
 from __future__ import annotations
 
 import codecs
+import encodings
 from collections.abc import AsyncGenerator, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import TYPE_CHECKING, Any, Callable, NamedTuple, Union
 from urllib.parse import unquote_to_bytes
 
+from starlette_core.concurrency import run_in_threadpool
 from starlette_core.datastructures import FormData, Headers, UploadFile
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -85,11 +87,65 @@ def _charset_from(params: dict[bytes, bytes], default: str = "utf-8") -> str:
 
 
 def _codec_or(raw: bytes | bytearray, fallback: str) -> str:
-    name = bytes(raw).decode("latin-1").strip()
-    try:
-        return codecs.lookup(name).name
-    except LookupError:
+    """The character set a client named in ``raw`` (its codec's canonical name), or ``fallback``.
+
+    The name is the client's: only character sets are accepted.  Anything else (an unknown name, a codec that is
+    not a text encoding such as base64 or zlib, one of ``_NOT_CHARSETS``) means ``fallback``, never an exception.
+    """
+    name = bytes(raw).strip()
+    if len(name) > _CHARSET_NAME_MAX or not name.isascii():
         return fallback
+    # Normalised as the standard library's codec search does, so that only names it could know reach
+    # codecs.lookup: both codec registries cache every name looked up, even unknown ones, for good.
+    key = encodings.normalize_encoding(name.decode("ascii").lower())
+    if key not in _standard_codec_names():
+        return fallback
+    if key not in _charsets:
+        _charsets[key] = _standard_charset(key)
+    codec = _charsets[key]
+    return fallback if codec is None else codec
+
+
+# Longer names are not looked up: every codec name and alias of the standard library is far shorter.
+_CHARSET_NAME_MAX = 64
+# Text encodings of the standard library that are not character sets: the domain-name codecs (idna refuses the
+# "replace" error handler on some versions; punycode decodes in quadratic time), Python's escape syntaxes (their
+# decoder warns on an unknown escape) and "undefined", which refuses everything.
+_NOT_CHARSETS = frozenset({"idna", "punycode", "unicode_escape", "raw_unicode_escape", "undefined"})
+# Normalised name -> canonical codec name, or None when it is not a character set.  Bounded: only names in
+# _standard_codec_names() are added.
+_charsets: dict[str, str | None] = {}
+_codec_names: frozenset[str] | None = None
+
+
+def _standard_codec_names() -> frozenset[str]:
+    """Every normalised name the standard library's codec search may resolve: its aliases and codec modules."""
+    global _codec_names
+    if _codec_names is None:
+        import pkgutil
+        from encodings.aliases import aliases
+
+        modules = {module.name for module in pkgutil.iter_modules(encodings.__path__)}
+        # The search also tries an alias with its dots made underscores.
+        _codec_names = frozenset({*modules, *aliases, *(alias.replace(".", "_") for alias in aliases)})
+    return _codec_names
+
+
+def _standard_charset(key: str) -> str | None:
+    """The canonical name of the codec ``key`` names, if it decodes bytes to text and is a character set."""
+    try:
+        info = codecs.lookup(key)
+    except LookupError:
+        return None
+    if encodings.normalize_encoding(info.name) in _NOT_CHARSETS:
+        return None
+    try:
+        # bytes.decode refuses a codec that is not a text encoding (base64, zlib, rot13, ...), whatever the
+        # bytes; it does not look the codec up for an empty input.
+        b"a".decode(info.name, "replace")
+    except LookupError:
+        return None
+    return info.name
 
 
 def _user_safe_decode(src: bytes | bytearray, codec: str) -> str:
@@ -374,9 +430,29 @@ def _check_fields(fields: Sequence[bytes | bytearray], before: int, max_fields: 
 
 
 class MultiPartParser:
-    """Parser for ``multipart/form-data`` bodies; files are spooled to ``SpooledTemporaryFile``-backed uploads."""
+    """Parser for ``multipart/form-data`` bodies; files are spooled to ``SpooledTemporaryFile``-backed uploads.
+
+    Each uploaded file may keep ``min(spool_max_size, max(room left, spool_min_file_size))`` bytes in memory, the
+    room left being what ``spool_max_total_size`` leaves after the in-memory files before it; past that it rolls
+    over to disk.  So the files of a request keep about ``spool_max_total_size`` bytes in memory together, and once
+    that is spent a file of up to ``spool_min_file_size`` bytes still stays in memory: each temporary file (and its
+    file descriptor) costs the client more than the floor's worth of body, never a single byte.  The worst case in
+    memory is ``spool_max_total_size + max_files * spool_min_file_size``: 10 MiB + 1000 * 64 KiB = 72.5 MiB
+    (76,021,760 bytes) with the defaults, and never more than the files the client sent.
+
+    A ``spool_max_total_size`` of 0 keeps in memory only the files of up to ``spool_min_file_size`` bytes; with a
+    ``spool_min_file_size`` of 0 too, every file with data goes to disk.  All three are class attributes: set them
+    on the class, a subclass or an instance (before ``parse()``).
+    """
 
     spool_max_size = 1024 * 1024  # bytes kept in memory per uploaded file before it rolls over to disk
+    spool_max_total_size = 10 * 1024 * 1024  # bytes kept in memory by all the uploaded files of one request
+    # Bytes every uploaded file may keep in memory, even past spool_max_total_size (up to spool_max_size).  Each
+    # temporary file holds a file descriptor until the request ends: without a floor, 1000 one-byte files past the
+    # total would hold 1000 of them (a process's usual limit is 1024).  At 64 KiB a client must send 64 MiB to hold
+    # 1000 descriptors, while the worst case in memory stays 72.5 MiB, less than max_fields non-file parts of
+    # max_part_size may hold (1000 MiB).
+    spool_min_file_size = 64 * 1024
     max_part_size = 1024 * 1024  # bytes allowed in one non-file part
 
     def __init__(
@@ -406,7 +482,13 @@ class MultiPartParser:
         # The raw name of every item, and (position, raw value) of every non-file field: values are decoded once
         # the whole body (and so a `_charset_` field) is known.
         self._raw_names: list[bytes] = []
-        self._raw_values: list[tuple[int, bytearray]] = []
+        self._raw_values: list[tuple[int, bytes]] = []
+        # Bytes that the finished uploads keep in memory; what the current one may keep, and has received.
+        self._spooled_bytes = 0
+        self._file_cap = 0
+        self._file_bytes = 0
+        # File work queued by the callbacks (which cannot await), done by _flush() after each chunk.
+        self._files_to_roll: list[SpooledTemporaryFile[bytes]] = []
         self._file_parts_to_write: list[tuple[UploadFile, bytes]] = []
         self._file_parts_to_finish: list[UploadFile] = []
         self._files_to_close_on_error: list[SpooledTemporaryFile[bytes]] = []
@@ -422,6 +504,10 @@ class MultiPartParser:
                 raise _part_too_large(self.max_part_size)
             part.data += data[start:end]
         else:
+            if not self._file_cap and not self._file_bytes:
+                # No room left in memory: the file goes to disk before its first byte is written.
+                self._files_to_roll.append(part.file.file)  # type: ignore[arg-type]
+            self._file_bytes += end - start
             self._file_parts_to_write.append((part.file, data[start:end]))
 
     def on_part_end(self) -> None:
@@ -429,9 +515,16 @@ class MultiPartParser:
         self._part_open = False
         self._raw_names.append(self._raw_name)
         if part.file is None:
-            self._raw_values.append((len(self.items), part.data))
+            # Kept as bytes (a copy the size of the data, where the bytearray may have grown up to an eighth
+            # larger) and the bytearray emptied, so that only one copy of each value outlives its part.
+            self._raw_values.append((len(self.items), bytes(part.data)))
+            part.data.clear()
             self.items.append((part.field_name, ""))
         else:
+            # A SpooledTemporaryFile rolls over once it holds more than its max_size: a file within its cap is in
+            # memory, and takes that much of the room left to the files after it.
+            if self._file_bytes <= self._file_cap:
+                self._spooled_bytes += self._file_bytes
             self._file_parts_to_finish.append(part.file)
             self.items.append((part.field_name, part.file))
 
@@ -462,20 +555,29 @@ class MultiPartParser:
             self._current_files += 1
             if self._current_files > self.max_files:
                 raise MultiPartException(f"Too many files. Maximum number of files is {self.max_files}.")
-            from tempfile import SpooledTemporaryFile
-
-            tempfile: SpooledTemporaryFile[bytes] = SpooledTemporaryFile(max_size=self.spool_max_size)  # noqa: SIM115
-            self._files_to_close_on_error.append(tempfile)
-            part.file = UploadFile(
-                file=tempfile,  # type: ignore[arg-type]
-                size=0,
-                filename=_user_safe_decode(options[b"filename"], self._charset),
-                headers=Headers(raw=part.item_headers),
-            )
+            part.file = self._new_upload(options[b"filename"], part.item_headers)
         else:
             self._current_fields += 1
             if self._current_fields > self.max_fields:
                 raise _too_many_fields(self.max_fields)
+
+    def _new_upload(self, raw_filename: bytes, headers: list[tuple[bytes, bytes]]) -> UploadFile:
+        """An empty upload whose spool keeps in memory no more than this file and the request may."""
+        from tempfile import SpooledTemporaryFile
+
+        # What the total leaves, but never less than the floor: a small file costs no file descriptor.
+        room = max(self.spool_max_total_size - self._spooled_bytes, self.spool_min_file_size, 0)
+        self._file_cap = min(self.spool_max_size, room) if self.spool_max_size else room
+        self._file_bytes = 0
+        # A max_size of 0 would mean "never roll over"; a file with no room is rolled over by on_part_data.
+        tempfile: SpooledTemporaryFile[bytes] = SpooledTemporaryFile(max_size=self._file_cap or 1)  # noqa: SIM115
+        self._files_to_close_on_error.append(tempfile)
+        return UploadFile(
+            file=tempfile,  # type: ignore[arg-type]
+            size=0,
+            filename=_user_safe_decode(raw_filename, self._charset),
+            headers=Headers(raw=headers),
+        )
 
     def on_end(self) -> None:
         pass
@@ -497,19 +599,12 @@ class MultiPartParser:
             "on_headers_finished": self.on_headers_finished,
             "on_end": self.on_end,
         }
-        to_write = self._file_parts_to_write
-        to_finish = self._file_parts_to_finish
         try:
             try:
                 parser = multipart.MultipartParser(boundary, callbacks)
                 async for chunk in self.stream:
                     parser.write(chunk)
-                    for upload, data in to_write:
-                        await upload.write(data)
-                    for upload in to_finish:
-                        await upload.seek(0)
-                    to_write.clear()
-                    to_finish.clear()
+                    await self._flush()
                 parser.finalize()
             except multipart.FormParserError as exc:
                 raise MultiPartException("Malformed multipart body.") from exc
@@ -524,14 +619,30 @@ class MultiPartParser:
         self._decode_fields()
         return FormData(self.items)
 
+    async def _flush(self) -> None:
+        """Do the file work the callbacks queued for the last chunk: rollovers first, then writes, then rewinds."""
+        for file in self._files_to_roll:
+            await run_in_threadpool(file.rollover)
+        for upload, data in self._file_parts_to_write:
+            await upload.write(data)
+        for upload in self._file_parts_to_finish:
+            await upload.seek(0)
+        self._files_to_roll.clear()
+        self._file_parts_to_write.clear()
+        self._file_parts_to_finish.clear()
+
     def _decode_fields(self) -> None:
         items = self.items
+        raw_values = self._raw_values
         charset = self._charset
-        for index, value in self._raw_values:
+        for index, value in raw_values:
             if self._raw_names[index] == b"_charset_":
                 charset = _codec_or(value, charset)
                 break
         if charset != self._charset:
             items[:] = [(_user_safe_decode(raw, charset), item[1]) for raw, item in zip(self._raw_names, items)]
-        for index, value in self._raw_values:
+        # Each raw value is dropped as soon as it is decoded, so that the raw and decoded copies of all the
+        # values never coexist.
+        while raw_values:
+            index, value = raw_values.pop()
             items[index] = (items[index][0], _user_safe_decode(value, charset))
