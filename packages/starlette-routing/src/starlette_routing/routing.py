@@ -66,56 +66,43 @@ def iscoroutinefunction_or_partial(obj: Any) -> bool:
     return inspect.iscoroutinefunction(obj)
 
 
-class _RequestResponseApp:
-    """The ASGI app of a request/response endpoint: build the Request, await the endpoint, send its response,
-    with the app's exception handlers applied to anything raised on the way (``wrap_app_handling_exceptions``).
+def request_response(func: Callable[[Request], Awaitable[Response] | Response]) -> ASGIApp:
+    """Turn ``func(request) -> response`` (async, or sync to run in the thread pool) into an ASGI app that builds
+    the Request, awaits the endpoint and its response, and applies the app's exception handlers to anything raised
+    on the way (what ``wrap_app_handling_exceptions`` does).
     """
+    endpoint: Callable[[Request], Awaitable[Response]] = (
+        func if is_async_callable(func) else functools.partial(run_in_threadpool, func)  # type: ignore[call-arg,assignment]
+    )
 
-    __slots__ = ("func",)
-
-    def __init__(self, func: Callable[[Request], Awaitable[Response]]) -> None:
-        self.func = func
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+    # (A function rather than an object with __call__: calling it is cheaper, and it is what upstream returns.)
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive, send)
         tracking_send = track_response_start(send)
         try:
-            response = await self.func(request)
+            response = await endpoint(request)
             await response(scope, receive, tracking_send)
         except Exception as exc:
             started = tracking_send.response_started
             if not await handle_exception(exc, published_handlers(scope), started, request, scope, receive, send):
                 raise
 
-
-def request_response(func: Callable[[Request], Awaitable[Response] | Response]) -> ASGIApp:
-    """Turn ``func(request) -> response`` (async, or sync to run in the thread pool) into an ASGI app."""
-    if is_async_callable(func):
-        return _RequestResponseApp(func)
-    return _RequestResponseApp(functools.partial(run_in_threadpool, func))  # type: ignore[arg-type,call-arg]
+    return app
 
 
-class _WebSocketSessionApp:
-    """The ASGI app of a websocket session function, with the app's exception handlers applied."""
+def websocket_session(func: Callable[[WebSocket], Awaitable[None]]) -> ASGIApp:
+    """Turn ``async func(websocket)`` into an ASGI app, with the app's exception handlers applied."""
 
-    __slots__ = ("func",)
-
-    def __init__(self, func: Callable[[WebSocket], Awaitable[None]]) -> None:
-        self.func = func
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
         websocket = WebSocket(scope, receive=receive, send=send)
         try:
-            await self.func(websocket)
+            await func(websocket)
         except Exception as exc:
             # The session talks through the WebSocket, never through an HTTP response: none has started.
             if not await handle_exception(exc, published_handlers(scope), False, websocket, scope, receive, send):
                 raise
 
-
-def websocket_session(func: Callable[[WebSocket], Awaitable[None]]) -> ASGIApp:
-    """Turn ``async func(websocket)`` into an ASGI app."""
-    return _WebSocketSessionApp(func)
+    return app
 
 
 def get_name(endpoint: Callable[..., Any]) -> str:
