@@ -1,16 +1,20 @@
 """The showcase: HTML pages, a JSON API, uploads, a WebSocket chat, sessions, login and GraphQL in one app.
 
-Run it with ``uv run uvicorn examples.showcase.app:app`` and open http://127.0.0.1:8000/.
+Run it with ``uv run uvicorn examples.showcase.app:app`` and open http://127.0.0.1:8000/ (on trio:
+``uv run hypercorn --worker-class trio examples.showcase.app:app``; the README also shows granian).
 
 - ``/``: a Jinja2 page (``templates/index.html``) with a per-session visit counter, the items and recent events.
 - ``/api/...``: a JSON API, its own Starlette app mounted at ``/api`` with JSON errors: ``GET``/``POST``
   ``/api/items``, ``GET /api/items/{id}``, ``/api/items/export`` (streamed NDJSON), ``/api/events`` (what the
   background tasks did) and ``/api/me`` (needs a login or ``Authorization: Bearer <SHOWCASE_API_TOKEN>``).
-- ``/upload``: a multipart form; the page shows each file's name, size and content type.
-- ``/chat?room=lobby``: a chat page; its WebSocket (``/ws/{room}``) broadcasts to everyone in the room.
+- ``/upload``: a multipart form; the page shows each file's name, size and content type, or why it refused them.
+- ``/chat?room=lobby``: a chat page; its WebSocket (``/ws/{room}``) broadcasts to everyone in the room, and tells
+  them when someone joins or leaves. The page connects as it loads and leaves the room when the browser leaves the
+  page (also into its back/forward cache).
 - ``/login``, ``/logout`` and ``/profile``, which redirects to the login page until you log in.
 - ``/graphql/``: the message board of ``examples/graphql_app.py`` (GraphiQL in a browser).
 - ``/static/...``: the stylesheet and the script.
+- Errors: the pages answer with HTML pages (``templates/error.html``, ``templates/500.html``), the API in JSON.
 
 Settings come from the environment through ``starlette.config.Config``: ``SHOWCASE_SECRET_KEY`` signs the session
 cookie, ``SHOWCASE_PASSWORD`` is the password for any user name at /login, ``SHOWCASE_API_TOKEN`` is the API's
@@ -20,13 +24,13 @@ bearer token and ``SHOWCASE_DEBUG=true`` shows tracebacks. The defaults are for 
 from __future__ import annotations
 
 import json
-import math
 import re
 import secrets
 import sys
 from collections import deque
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import asdict, dataclass
+from http import HTTPStatus
 from pathlib import Path
 from typing import Any, Optional
 
@@ -67,6 +71,7 @@ API_TOKEN = Secret(config("SHOWCASE_API_TOKEN", default="showcase-token"))
 # Limits: what a client sends never grows without bound.
 MAX_ITEMS = 1000
 MAX_ITEM_NAME = 100
+MAX_PRICE = 1_000_000_000
 MAX_USER_NAME = 32
 UPLOAD_MAX_FILES = 3
 UPLOAD_MAX_FIELD = 16 * 1024  # bytes in a form field that is not a file (the note)
@@ -201,8 +206,11 @@ def item_errors(payload: Any) -> dict[str, str]:
     elif len(name) > MAX_ITEM_NAME:
         errors["name"] = f"at most {MAX_ITEM_NAME} characters"
     price = payload.get("price")
-    if isinstance(price, bool) or not isinstance(price, (int, float)) or not math.isfinite(price) or price < 0:
+    # Compared as they are: an integer too large for a float (JSON allows any) must not be converted first.
+    if isinstance(price, bool) or not isinstance(price, (int, float)) or not price >= 0:  # NaN is not >= 0
         errors["price"] = "required: a number, 0 or more"
+    elif price > MAX_PRICE:  # infinity too
+        errors["price"] = f"at most {MAX_PRICE}"
     unknown = sorted(set(payload) - {"name", "price"})
     if unknown:
         errors["body"] = f"unknown fields: {', '.join(unknown)}"
@@ -262,9 +270,15 @@ async def me(request: Request) -> Response:
 
 
 async def api_error(request: Request, exc: Exception) -> Response:
-    """The API answers errors in JSON (the HTML pages keep the default plain text)."""
+    """The API answers errors in JSON (the HTML pages answer with HTML: see ``page_error``)."""
     assert isinstance(exc, HTTPException)
     return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
+
+
+async def api_server_error(request: Request, exc: Exception) -> Response:
+    """An unexpected exception in the API: a JSON 500 without details (the exception still reaches the server's
+    log). With ``SHOWCASE_DEBUG=true`` the traceback page is shown instead."""
+    return JSONResponse({"detail": "Internal Server Error"}, status_code=500)
 
 
 api = Starlette(
@@ -277,7 +291,7 @@ api = Starlette(
         Route("/events", list_events, name="list_events"),
         Route("/me", me, name="me"),
     ],
-    exception_handlers={HTTPException: api_error},
+    exception_handlers={HTTPException: api_error, 500: api_server_error},
 )
 
 
@@ -295,7 +309,7 @@ templates = Jinja2Templates(directory=HERE / "templates", context_processors=[si
 async def home(request: Request) -> Response:
     visits: int = request.session.get("visits", 0) + 1
     request.session["visits"] = visits
-    context = {"visits": visits, "items": ITEMS.all(), "events": list(EVENTS)}
+    context = {"visits": visits, "items": ITEMS.all(), "events": list(EVENTS), "max_price": MAX_PRICE}
     return templates.TemplateResponse(request, "index.html", context)
 
 
@@ -342,7 +356,8 @@ async def profile(request: Request) -> Response:
 async def upload(request: Request) -> Response:
     if request.method == "GET":
         return templates.TemplateResponse(request, "upload.html", {"uploads": [], "note": "", "error": None})
-    # Too many files, too many fields or an over-long note are refused with 400 by the form parser.
+    # Too many files, too many fields or an over-long note are refused with 400 by the form parser, a body over
+    # UPLOAD_MAX_BODY with 413: page_error shows these on the upload form.
     async with request.form(max_files=UPLOAD_MAX_FILES, max_fields=5, max_part_size=UPLOAD_MAX_FIELD) as form:
         note = form.get("note", "")
         uploads = [
@@ -364,6 +379,36 @@ async def chat_page(request: Request) -> Response:
     if not ROOM_NAME.fullmatch(room):
         raise HTTPException(status_code=400, detail="A room name has 1 to 32 letters, digits, '-' or '_'")
     return templates.TemplateResponse(request, "chat.html", {"room": room, "members": CHAT.members(room)})
+
+
+# --- Errors on the HTML pages (the API answers its own in JSON) --------------------------------------------------
+
+STATUS_PHRASES = {status.value: status.phrase for status in HTTPStatus}
+UPLOAD_TOO_LARGE = f"The upload is too large: at most {UPLOAD_MAX_BODY // (1024 * 1024)} MiB in all."
+
+
+async def page_error(request: Request, exc: Exception) -> Response:
+    """An HTTP error on a page (404, 405, a bad room name...): a small page in the site's layout.
+
+    An upload refused by its limits shows the upload form again with the reason, as an upload without a file does.
+    """
+    assert isinstance(exc, HTTPException)
+    status_code, headers = exc.status_code, exc.headers
+    if request.scope.get("endpoint") is upload and request.method == "POST":
+        error = UPLOAD_TOO_LARGE if status_code == 413 else exc.detail
+        context: dict[str, Any] = {"uploads": [], "note": "", "error": error}
+        return templates.TemplateResponse(request, "upload.html", context, status_code=status_code, headers=headers)
+    context = {"status_code": status_code, "title": STATUS_PHRASES.get(status_code, "Error"), "detail": exc.detail}
+    return templates.TemplateResponse(request, "error.html", context, status_code=status_code, headers=headers)
+
+
+async def server_error(request: Request, exc: Exception) -> Response:
+    """An unexpected exception on a page: a 500 page that tells nothing of it (the server logs it).
+
+    ``500.html`` stands alone: the failure may have come before the session or the user was set. With
+    ``SHOWCASE_DEBUG=true`` the traceback page is shown instead.
+    """
+    return templates.TemplateResponse(request, "500.html", status_code=500)
 
 
 # --- The WebSocket chat ------------------------------------------------------------------------------------------
@@ -471,4 +516,5 @@ app = Starlette(
         Middleware(SessionMiddleware, secret_key=SECRET_KEY),
         Middleware(AuthenticationMiddleware, backend=ShowcaseBackend(), on_error=authentication_error),
     ],
+    exception_handlers={HTTPException: page_error, 500: server_error},
 )

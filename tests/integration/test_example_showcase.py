@@ -99,9 +99,9 @@ def test_api_404_and_405_are_json(test_client_factory: TestClientFactory) -> Non
     assert response.status_code == 405
     assert response.json() == {"detail": "Method Not Allowed"}
     assert response.headers["allow"] == "GET, HEAD"
-    # The HTML side keeps plain-text errors.
+    # The HTML side answers with HTML pages (tests/integration/test_showcase_errors.py).
     response = client.get("/nowhere")
-    assert (response.status_code, response.text) == (404, "Not Found")
+    assert (response.status_code, response.headers["content-type"]) == (404, "text/html; charset=utf-8")
 
 
 def test_api_creates_an_item_and_runs_a_background_task(test_client_factory: TestClientFactory) -> None:
@@ -297,12 +297,14 @@ def test_upload_limits(test_client_factory: TestClientFactory) -> None:
     client = test_client_factory(app)
     too_many = [("files", (f"{n}.txt", b"x", "text/plain")) for n in range(4)]
     response = client.post("/upload", files=too_many)
-    assert (response.status_code, response.text) == (400, "Too many files. Maximum number of files is 3.")
+    assert (response.status_code, response.context["error"]) == (400, "Too many files. Maximum number of files is 3.")
     response = client.post("/upload", files={"files": ("a.txt", b"x")}, data={"note": "x" * (16 * 1024 + 1)})
     assert response.status_code == 400
-    assert "maximum size" in response.text
+    assert "maximum size" in response.context["error"]
     response = client.post("/upload", files={"files": ("big.bin", bytes(1024 * 1024))})
     assert response.status_code == 413
+    # Shown on the upload page, as an upload without a file is (tests/integration/test_showcase_errors.py).
+    assert response.template.name == "upload.html"
     assert list(EVENTS) == []
 
 
