@@ -17,7 +17,7 @@ import asyncio
 import inspect
 import json
 import traceback
-from collections.abc import AsyncGenerator, Awaitable, Coroutine, Sequence
+from collections.abc import AsyncGenerator, Awaitable, Coroutine, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Callable, Optional, cast
 from urllib.parse import parse_qsl
 
@@ -59,21 +59,37 @@ PROTOCOL = "graphql-transport-ws"
 _Params = tuple[Optional[str], Optional[dict[str, Any]], Optional[str]]
 _CloseCode = tuple[int, str]
 
+#: Where the GraphiQL page loads its assets from by default (the unpkg CDN). ``GraphQLApp(graphiql_assets=...)``
+#: replaces any of them.
+GRAPHIQL_ASSETS: dict[str, str] = {
+    "react.js": "https://unpkg.com/react@18/umd/react.production.min.js",
+    "react-dom.js": "https://unpkg.com/react-dom@18/umd/react-dom.production.min.js",
+    "graphiql.js": "https://unpkg.com/graphiql@3/graphiql.min.js",
+    "graphiql.css": "https://unpkg.com/graphiql@3/graphiql.min.css",
+}
+
+# The page loads its assets from script rather than with <script src> and <link> in the head: those would block the
+# parser (a hanging CDN would leave a blank page) and could not tell the user that something failed to load.
+# __ASSETS__ and __TIMEOUT_MS__ are filled in by GraphQLApp._graphiql_page.
 GRAPHIQL_HTML = """<!doctype html>
 <html lang="en">
 <head>
   <meta charset="utf-8">
   <meta name="viewport" content="width=device-width, initial-scale=1">
   <title>GraphiQL</title>
-  <style>html, body, #graphiql { height: 100%; margin: 0; }</style>
-  <link rel="stylesheet" href="https://unpkg.com/graphiql@3/graphiql.min.css">
-  <script crossorigin src="https://unpkg.com/react@18/umd/react.production.min.js"></script>
-  <script crossorigin src="https://unpkg.com/react-dom@18/umd/react-dom.production.min.js"></script>
-  <script crossorigin src="https://unpkg.com/graphiql@3/graphiql.min.js"></script>
+  <style>
+    html, body, #graphiql { height: 100%; margin: 0; }
+    #graphiql-status { font: 16px/1.5 system-ui, sans-serif; max-width: 48rem; margin: 0; padding: 1rem 2rem; }
+    #graphiql-status code { overflow-wrap: anywhere; }
+  </style>
 </head>
 <body>
-<div id="graphiql">Loading GraphiQL...</div>
+<div id="graphiql"><div id="graphiql-status"><p>Loading GraphiQL...</p></div></div>
 <script>
+  const assets = __ASSETS__;
+  const loadTimeout = __TIMEOUT_MS__;
+  const root = document.getElementById("graphiql");
+  const status = document.getElementById("graphiql-status");
   const httpUrl = window.location.pathname;
   const wsUrl = (window.location.protocol === "https:" ? "wss://" : "ws://") + window.location.host + httpUrl;
 
@@ -144,13 +160,91 @@ GRAPHIQL_HTML = """<!doctype html>
     return response.json();
   }
 
-  ReactDOM.createRoot(document.getElementById("graphiql")).render(
-    React.createElement(GraphiQL, { fetcher: fetcher, defaultEditorToolsVisibility: true })
-  );
+  // What went wrong, said in the page itself.
+  function paragraph(...parts) {
+    // A string is text, [string] is code: text nodes only, the URLs are data and never markup.
+    const element = document.createElement("p");
+    for (const part of parts) {
+      if (typeof part === "string") {
+        element.append(part);
+      } else {
+        const code = document.createElement("code");
+        code.textContent = part[0];
+        element.append(code);
+      }
+    }
+    return element;
+  }
+
+  function explain(headline, ...details) {
+    const title = document.createElement("h1");
+    title.textContent = headline;
+    status.replaceChildren(
+      title,
+      paragraph(...details),
+      paragraph("A site can serve these files itself: ", ["GraphQLApp(..., graphiql_assets={...})"],
+        " takes their URLs."),
+      paragraph("The GraphQL endpoint works without GraphiQL: POST a JSON body such as ",
+        ['{"query": "{ __typename }"}'], " to ", [httpUrl], "."),
+    );
+    status.setAttribute("role", "alert");
+  }
+
+  const timer = setTimeout(() => {
+    explain("GraphiQL is taking too long to load", "Its scripts and stylesheet (such as ", [assets["graphiql.js"]],
+      ") have not arrived after " + loadTimeout / 1000 + " seconds. If they still arrive, GraphiQL starts.");
+  }, loadTimeout);
+
+  function load(element, url) {
+    const loaded = new Promise((resolve, reject) => {
+      element.addEventListener("load", resolve);
+      element.addEventListener("error", () => reject(url));
+    });
+    document.head.append(element);
+    return loaded;
+  }
+
+  const stylesheet = document.createElement("link");
+  stylesheet.rel = "stylesheet";
+  stylesheet.href = assets["graphiql.css"];
+  const loading = [load(stylesheet, assets["graphiql.css"])];
+  for (const name of ["react.js", "react-dom.js", "graphiql.js"]) {
+    const script = document.createElement("script");
+    script.src = assets[name];
+    script.async = false;  // run in this order, each as soon as it and those before it have loaded
+    loading.push(load(script, assets[name]));
+  }
+
+  Promise.all(loading).then(() => {
+    clearTimeout(timer);
+    try {
+      ReactDOM.createRoot(root).render(
+        React.createElement(GraphiQL, { fetcher: fetcher, defaultEditorToolsVisibility: true })
+      );
+    } catch (error) {
+      explain("GraphiQL could not start", "Its scripts loaded, then failed: ", [String(error)]);
+    }
+  }, (url) => {
+    clearTimeout(timer);
+    explain("GraphiQL could not load", "This browser could not fetch ", [url],
+      " (is it offline, or is that address blocked?).");
+  });
 </script>
 </body>
 </html>
 """
+
+
+def _graphiql_assets(assets: Mapping[str, str] | None) -> dict[str, str]:
+    """The default asset URLs, with those of ``assets`` (``graphiql_assets``) in their place."""
+    merged = dict(GRAPHIQL_ASSETS)
+    for key, url in (assets or {}).items():
+        if key not in merged:
+            raise ValueError(f"graphiql_assets: unknown key {key!r}; the keys are {', '.join(GRAPHIQL_ASSETS)}")
+        if not isinstance(url, str) or not url:
+            raise ValueError(f"graphiql_assets[{key!r}] must be a non-empty string, got {url!r}")
+        merged[key] = url
+    return merged
 
 
 class _BadRequest(Exception):
@@ -312,6 +406,11 @@ class GraphQLApp:
     - ``max_depth``: reject (400) operations nesting fields deeper than this, counting through fragments (every
       field counts, introspection too: graphql-core's get_introspection_query() needs 15).
     - ``max_tokens``: reject (400) documents longer than this many tokens (or comments); ``None`` for no limit.
+    - ``graphiql_assets``: where GraphiQL's page loads its four files from, a mapping with any of the keys
+      ``"react.js"``, ``"react-dom.js"``, ``"graphiql.js"`` and ``"graphiql.css"`` to URLs (absolute, or paths on
+      this site); the keys left out keep their default in ``GRAPHIQL_ASSETS`` (the unpkg CDN). Serve them yourself
+      where browsers cannot reach the CDN. When one does not load, the page says so instead of GraphiQL (as it does
+      while none has arrived after ``graphiql_load_timeout`` seconds).
     """
 
     #: Seconds a WebSocket client has after connecting to send ``connection_init`` (then: close 4408).
@@ -320,6 +419,9 @@ class GraphQLApp:
     #: 0 turns the cache off.
     document_cache_size: int = 256
     cacheable_query_length: int = 10_000
+    #: Seconds GraphiQL's page waits for its assets before it says that they have not arrived (it still starts
+    #: GraphiQL if they do).
+    graphiql_load_timeout: float = 10.0
 
     def __init__(
         self,
@@ -332,6 +434,7 @@ class GraphQLApp:
         debug: bool = False,
         max_depth: int | None = None,
         max_tokens: int | None = 10_000,
+        graphiql_assets: Mapping[str, str] | None = None,
     ) -> None:
         _load_graphql()
         from graphql import (
@@ -351,6 +454,7 @@ class GraphQLApp:
         assert_valid_schema(schema)
         self.schema = schema
         self.graphiql = graphiql
+        self.graphiql_assets = _graphiql_assets(graphiql_assets)
         self.context_value = context_value
         self.root_value = root_value
         self.debug = debug
@@ -390,12 +494,20 @@ class GraphQLApp:
 
     # --- HTTP ----------------------------------------------------------------------------------------------------
 
+    def _graphiql_page(self) -> str:
+        # JSON inside <script>: escape what could end the element ("</script>") or open a comment in it ("<!--").
+        assets = json.dumps(self.graphiql_assets)
+        for character, escape in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026")):
+            assets = assets.replace(character, escape)
+        timeout_ms = str(round(self.graphiql_load_timeout * 1000))
+        return GRAPHIQL_HTML.replace("__ASSETS__", assets).replace("__TIMEOUT_MS__", timeout_ms)
+
     async def _handle_http(self, request: Request) -> Response:
         method = request.method
         if method == "GET":
             params = request.query_params
             if self.graphiql and "query" not in params and "text/html" in request.headers.get("accept", ""):
-                return HTMLResponse(GRAPHIQL_HTML)
+                return HTMLResponse(self._graphiql_page())
             query, variables, operation_name = _params_from_strings(params)
         elif method == "POST":
             query, variables, operation_name = await self._read_post(request)
