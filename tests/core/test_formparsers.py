@@ -644,7 +644,9 @@ async def test_legacy_multipart_module_is_used_when_python_multipart_is_missing(
 def test_parsers_need_python_multipart(fresh_import: pytest.MonkeyPatch, parser_class: Any) -> None:
     for name in ("python_multipart.multipart", "multipart.multipart"):
         fresh_import.setitem(sys.modules, name, None)
-    with pytest.raises(ImportError, match=r"pip install starlette-core\[multipart\]") as info:
+    with pytest.raises(ImportError, match=r"Install it with `pip install python-multipart`\.") as info:
         parser_class(headers_for(URLENCODED), Body([]).stream())
     assert isinstance(info.value, AssertionError)
     assert "The `python-multipart` library must be installed to use form parsing." in str(info.value)
+    # `starlette-core` on the package index is an unrelated project: the hint must not send anyone there.
+    assert "starlette-core" not in str(info.value)

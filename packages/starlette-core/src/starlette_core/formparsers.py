@@ -31,9 +31,11 @@ __all__ = [
     "MultipartPart",
 ]
 
+# The hint names python-multipart itself, not our `multipart` extra: `starlette-core` on the package index is an
+# unrelated project, so `pip install starlette-core[multipart]` would install that instead of anything of ours.
 _MISSING_MULTIPART = (
     "The `python-multipart` library must be installed to use form parsing. "
-    "Install it with `pip install starlette-core[multipart]` (or `pip install python-multipart`)."
+    "Install it with `pip install python-multipart`."
 )
 
 
