@@ -26,9 +26,7 @@ def _load_itsdangerous() -> tuple[type[TimestampSigner], type[BadSignature]]:
     try:
         from itsdangerous import BadSignature, TimestampSigner
     except ImportError as exc:
-        raise ImportError(
-            "SessionMiddleware requires the itsdangerous package: pip install starlette-middleware[sessions]"
-        ) from exc
+        raise ImportError("SessionMiddleware requires the itsdangerous package: pip install itsdangerous") from exc
     return TimestampSigner, BadSignature
 
 

@@ -50,7 +50,7 @@ if TYPE_CHECKING:
 
 __all__ = ["GraphQLApp"]
 
-_INSTALL_HINT = "graphql-core>=3.3 must be installed to use GraphQLApp: pip install 'starlette-routing[graphql]'"
+_INSTALL_HINT = "graphql-core>=3.3 must be installed to use GraphQLApp: pip install 'graphql-core>=3.3'"
 
 #: The WebSocket subprotocol spoken for subscriptions (https://github.com/enisdenjo/graphql-ws, PROTOCOL.md).
 PROTOCOL = "graphql-transport-ws"

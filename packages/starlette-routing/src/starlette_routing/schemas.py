@@ -13,7 +13,7 @@ from starlette_core.requests import Request
 from starlette_core.responses import Response
 from starlette_routing.routing import BaseRoute, Host, Mount, Route
 
-_INSTALL_HINT = "pyyaml must be installed to use {what}: pip install 'starlette-routing[schemas]'"
+_INSTALL_HINT = "pyyaml must be installed to use {what}: pip install pyyaml"
 _CONVERTOR_SUFFIX = re.compile(r":\w+}")
 _HTTP_METHODS = ("get", "post", "put", "patch", "delete", "options")
 

@@ -19,7 +19,7 @@ from starlette_core.types import Receive, Scope, Send
 if TYPE_CHECKING:
     import jinja2
 
-_INSTALL_HINT = "jinja2 must be installed to use Jinja2Templates: pip install 'starlette-routing[templates]'"
+_INSTALL_HINT = "jinja2 must be installed to use Jinja2Templates: pip install jinja2"
 _OPTIONS = ("context", "status_code", "headers", "media_type", "background")
 
 
