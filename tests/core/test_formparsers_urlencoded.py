@@ -12,6 +12,7 @@ from collections.abc import AsyncGenerator, Iterable
 from typing import Any
 
 import pytest
+from python_multipart.multipart import QuerystringParser
 
 from starlette_core.datastructures import FormData, Headers
 from starlette_core.formparsers import FormParser, MultiPartException
@@ -57,9 +58,35 @@ async def outcome(
     return ("form", form.multi_items(), dict(form), source.read)
 
 
+def ends_a_trailing_name() -> bool:
+    """Whether python-multipart's parser ends a field that is only a name at the very end of the body.
+
+    0.0.20, its last release for Python 3.9, does not: it drops that field (``b"a=1&b"`` is the field a alone),
+    where later releases, like FormParser on every version, end it as ``("b", "")``.
+    """
+    ended: list[None] = []
+    parser = QuerystringParser({"on_field_end": lambda: ended.append(None)})
+    parser.write(b"a")
+    parser.finalize()
+    return bool(ended)
+
+
+TRAILING_NAME_ENDED = ends_a_trailing_name()
+
+
+def ends_with_a_name(body: bytes) -> bool:
+    last = body.rpartition(b"&")[2]
+    return bool(last) and b"=" not in last
+
+
 async def same_as_python_multipart(chunks: list[bytes], content_type: str = URLENCODED, **limits: Any) -> Any:
     ours = await outcome(FormParser, chunks, content_type, **limits)
-    assert ours == await outcome(EventParser, chunks, content_type, **limits), (chunks, content_type, limits)
+    reference = chunks
+    if not TRAILING_NAME_ENDED and ends_with_a_name(b"".join(chunks)):
+        # The field python-multipart drops, as a name and an empty value: the same field, count and sizes (the
+        # "=" is not counted), the same reads.
+        reference = [*chunks[:-1], chunks[-1] + b"="]
+    assert ours == await outcome(EventParser, reference, content_type, **limits), (chunks, content_type, limits)
     return ours
 
 
@@ -142,6 +169,14 @@ async def test_same_as_python_multipart_on_random_bodies() -> None:
         chunks = [body[start:end] for start, end in zip([0, *cuts], [*cuts, len(body)])]
         max_fields, max_part_size = rnd.choice([1000, 1, 2, 4]), rnd.choice([1024, 1, 3, 6])
         await same_as_python_multipart(chunks, max_fields=max_fields, max_part_size=max_part_size)
+
+
+@pytest.mark.anyio
+async def test_the_same_fields_whatever_the_python_multipart_release() -> None:
+    # FormParser splits on "&" alone and ends a trailing name, as python-multipart does from 0.0.30 on; 0.0.20 (its
+    # last release for Python 3.9) also splits on ";" and drops a trailing name, but FormParser does not use it.
+    assert (await outcome(FormParser, [b"a=1;b=2&c"]))[1] == [("a", "1;b=2"), ("c", "")]
+    assert (await outcome(FormParser, [b"x;y", b"=1"]))[1] == [("x;y", "1")]
 
 
 @pytest.mark.anyio

@@ -844,6 +844,29 @@ def test_json_rendering_refuses_what_json_cannot_represent(path: str, monkeypatc
         JSONResponse({"x": object()})
 
 
+def nested_lists(depth: int) -> list[Any]:
+    document: list[Any] = []
+    for _ in range(depth):
+        document = [document]
+    return document
+
+
+def too_deep_for_json_dumps() -> list[Any]:
+    """Lists nested deeper than json.dumps can encode: past the recursion limit up to Python 3.11. From 3.12 on,
+    json's C encoder counts against a C recursion limit of its own instead (over 8,000 levels on 3.13)."""
+    import json
+
+    depth = sys.getrecursionlimit() + 10
+    while depth < 1_000_000:
+        document = nested_lists(depth)
+        try:
+            json.dumps(document)
+        except RecursionError:
+            return document
+        depth *= 2
+    raise AssertionError("json.dumps encoded a million nested lists")
+
+
 @pytest.mark.parametrize("path", JSON_RENDER_PATHS)
 def test_json_rendering_of_a_too_deep_document_raises_recursion_error_like_json_dumps(
     path: str, monkeypatch: pytest.MonkeyPatch
@@ -851,9 +874,7 @@ def test_json_rendering_of_a_too_deep_document_raises_recursion_error_like_json_
     import json
 
     use_json_render_path(path, monkeypatch)
-    deep: list[Any] = []
-    for _ in range(sys.getrecursionlimit() + 10):
-        deep = [deep]
+    deep = too_deep_for_json_dumps()
     with pytest.raises(RecursionError):
         json.dumps(deep)
     with pytest.raises(RecursionError) as caught:

@@ -9,7 +9,10 @@ does not end or the server crashed. Kinds:
 - ``hypercorn-trio``: hypercorn's trio worker (``hypercorn.trio.serve``), so the app runs on trio.
 
 All three use a WebSocket implementation based on the sans-I/O protocols (uvicorn's ``websockets-sansio``,
-hypercorn's wsproto), with the ``websocket.http.response`` extension for denial responses.
+hypercorn's wsproto), with the ``websocket.http.response`` extension for denial responses. uvicorn's
+``websockets-sansio`` before 0.52.1 gives the app a client's comma-separated subprotocols as one (uvicorn#3019) and
+sends a denial response with two Content-Length headers (uvicorn#3040): with those releases (0.39, the last for
+Python 3.9) the uvicorn kinds use uvicorn's wsproto implementation instead.
 """
 
 from __future__ import annotations
@@ -17,7 +20,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import importlib.metadata
 import logging
+import re
 import socket
 import threading
 import time
@@ -37,6 +42,26 @@ THREAD_PREFIX = "e2e-server"
 START_TIMEOUT = 10.0
 STOP_TIMEOUT = 10.0
 GRACEFUL_TIMEOUT = 2  # seconds
+
+
+def release(distribution: str) -> tuple[int, ...]:
+    """The installed release of ``distribution`` as numbers: ``(0, 39, 0)`` for 0.39.0."""
+    version = importlib.metadata.version(distribution)
+    match = re.match(r"\d+(?:\.\d+)*", version)
+    assert match is not None, version
+    return tuple(int(number) for number in match.group().split("."))
+
+
+UVICORN_WS = "websockets-sansio" if release("uvicorn") >= (0, 52, 1) else "wsproto"
+
+
+def copies_state_per_request(kind: str) -> bool:
+    """Whether the server gives each request its own shallow copy of the lifespan state, as ASGI says it must.
+
+    hypercorn before 0.18 copies it once per connection, so the requests of a kept-alive connection share one
+    (hypercorn#274); 0.17 is its last release for Python 3.9.
+    """
+    return not kind.startswith("hypercorn-") or release("hypercorn") >= (0, 18)
 
 
 class ServerError(RuntimeError):
@@ -125,7 +150,7 @@ class _UvicornThread(_ServerThread):
             app,
             http=http,
             loop=loop,
-            ws="websockets-sansio",
+            ws=UVICORN_WS,
             lifespan="on",
             log_config=None,  # leave the process' logging configuration alone
             log_level="warning",

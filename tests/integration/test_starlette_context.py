@@ -1,9 +1,10 @@
-"""starlette-context 0.5.1 on our meta-package: request-scoped context from plugins, with the pure ASGI
-RawContextMiddleware and the BaseHTTPMiddleware-based ContextMiddleware."""
+"""starlette-context (0.5.1; 0.4.0, its last release for Python 3.9) on our meta-package: request-scoped context
+from plugins, with the pure ASGI RawContextMiddleware and the BaseHTTPMiddleware-based ContextMiddleware."""
 
 from __future__ import annotations
 
 import uuid
+from enum import Enum
 from typing import Any, Callable
 
 import pytest
@@ -26,7 +27,9 @@ CORRELATION_ID = "X-Correlation-ID"
 
 def build_app(*, raw: bool, log: list[dict[str, Any]]) -> Starlette:
     def context_snapshot() -> dict[str, Any]:
-        return {str(key): value for key, value in context.data.items()}
+        # The plugins' keys are members of a str enum: their value is the header's name (str() gives the
+        # member's name before Python 3.11, where starlette-context's enum is not a StrEnum).
+        return {key.value if isinstance(key, Enum) else key: value for key, value in context.data.items()}
 
     async def async_endpoint(request: Request) -> Response:
         def after_response() -> None:

@@ -66,7 +66,8 @@ def outcome(result: tuple[list[Message], list[int], BaseException | None]) -> tu
         {"type": "websocket.receive", "text": DEEP_ARRAY},
         {"type": "websocket.receive", "text": DEEP_OBJECT},
         {"type": "websocket.receive", "bytes": DEEP_ARRAY.encode()},
-        {"type": "websocket.receive", "text": "[" * 5000 + "]" * 5000},  # well-formed, but too deep to decode
+        # Well-formed, but too deep to decode on every version (3.13's decoder goes 8,000 levels deep and more).
+        {"type": "websocket.receive", "text": "[" * 100_000 + "]" * 100_000},
     ],
 )
 async def test_too_deep_json_is_answered_as_broken_json(frame: Message) -> None:
