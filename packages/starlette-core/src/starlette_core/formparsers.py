@@ -431,6 +431,12 @@ def _check_fields(fields: Sequence[bytes | bytearray], before: int, max_fields: 
             raise _part_too_large(max_part_size)
 
 
+# The longest boundary a multipart body may have (RFC 2046 allows 70 characters): python-multipart's own limit in
+# its later releases (Kludex/python-multipart#282), checked here because 0.0.20, its last release for Python 3.9,
+# has none.
+_MAX_BOUNDARY_LENGTH = 256
+
+
 class MultiPartParser:
     """Parser for ``multipart/form-data`` bodies; files are spooled to ``SpooledTemporaryFile``-backed uploads.
 
@@ -591,6 +597,8 @@ class MultiPartParser:
         boundary = params.get(b"boundary")
         if not boundary:
             raise MultiPartException("Missing boundary in multipart.")
+        if len(boundary) > _MAX_BOUNDARY_LENGTH:
+            raise MultiPartException("Malformed multipart body.")
         callbacks = {
             "on_part_begin": self.on_part_begin,
             "on_part_data": self.on_part_data,
