@@ -259,8 +259,8 @@ def test_clicking_links_moves_between_pages(browser: webdriver.Chrome, docs_url:
 
     # And back with the footer's "previous" link.
     browser.find_element(By.CSS_SELECTOR, "a.md-footer__link--prev").click()
-    wait_for_url(browser, docs_url + "/api/middleware/base/")
-    assert heading(browser) == "starlette.middleware.base"
+    wait_for_url(browser, docs_url + "/api/middleware/body_limit/")
+    assert heading(browser) == "starlette.middleware.body_limit"
     assert console_errors(browser) == []
 
 

@@ -1,5 +1,6 @@
 """CORSMiddleware: a simple request gives exactly the same messages whether it takes the raw-header fast path or
-the general one (Headers, MutableHeaders, ``send()``), which subclasses that override a step still take."""
+the general one (Headers, MutableHeaders, ``send()``), which subclasses that override a step still take; a request
+without Origin gets what ``MutableHeaders.add_vary_header("Origin")`` gives, whatever the class."""
 
 from __future__ import annotations
 
@@ -43,6 +44,8 @@ CONFIGS: list[dict[str, Any]] = [
     {"allow_origins": ["https://a.test", "https://\u00e9.test"], "allow_credentials": True, "expose_headers": ["X-A"]},
     {"allow_origins": ["*"]},
     {"allow_origins": ["*"], "allow_credentials": True, "expose_headers": ["X-A", "X-B"]},
+    {"allow_origins": ["*"], "allow_credentials": True, "allow_private_network": True},
+    {"allow_origins": ["*"], "expose_headers": ["X-A"], "allow_private_network": True},
     {"allow_origin_regex": r"https://\w+\.b\.test", "allow_origins": ["https://a.test"]},
     # An origin no raw header can spell (not latin-1): it matches nothing.
     {"allow_origins": ["https://\u4f8b\u3048.jp", "https://a.test"]},
@@ -119,6 +122,27 @@ async def test_fast_path_sends_what_the_general_path_sends(config: dict[str, Any
 
 
 @pytest.mark.anyio
+@pytest.mark.parametrize("config", CONFIGS)
+async def test_a_request_without_origin_gets_vary_origin_only(config: dict[str, Any]) -> None:
+    for request in ([], [(b"cookie", b"a=b"), (b"access-control-request-method", b"GET")]):
+        for start_headers in START_HEADERS:
+            app = responding_app(start_headers)
+            # The model: what MutableHeaders gives the start message.
+            start: Message = {"type": "http.response.start", "status": 200, "headers": list(start_headers or [])}
+            MutableHeaders(scope=start).add_vary_header("Origin")
+            expected = [
+                start,
+                {"type": "http.response.body", "body": b"ok", "more_body": True},
+                {"type": "http.response.body", "body": b""},
+            ]
+            for middleware_class in (CORSMiddleware, *GENERAL, IsAllowedOriginOverridden):
+                scope = http_scope(headers=request)
+                sent = Recorder()
+                await middleware_class(app, **config)(scope, disconnected_receiver(), sent)
+                assert sent.messages == expected, (middleware_class, request, start_headers)
+
+
+@pytest.mark.anyio
 async def test_the_general_path_gets_the_request_headers() -> None:
     seen: list[Any] = []
 
@@ -139,6 +163,7 @@ async def test_a_start_message_with_bad_headers_fails_as_before() -> None:
         await send({"type": "http.response.start", "status": 200, "headers": None})
 
     for middleware_class in (CORSMiddleware, SendOverridden):
-        scope = http_scope(headers=[(b"origin", b"https://a.test")])
-        with pytest.raises(TypeError):
-            await middleware_class(app, allow_origins=["*"])(scope, disconnected_receiver(), Recorder())
+        for request in ([(b"origin", b"https://a.test")], []):
+            scope = http_scope(headers=request)
+            with pytest.raises(TypeError):
+                await middleware_class(app, allow_origins=["*"])(scope, disconnected_receiver(), Recorder())

@@ -1,7 +1,9 @@
 """``CORSMiddleware``: answers CORS preflight requests and adds CORS headers to the responses of simple ones.
 
 Everything that does not depend on the request (the fixed headers, the compiled origin regex, the allowed sets)
-is prepared in ``__init__``; a request without an ``Origin`` header goes straight to the app.
+is prepared in ``__init__``.  As upstream 1.x, every HTTP response says ``Vary: Origin`` (a preflight also names
+the ``Access-Control-Request-*`` headers), whether or not its request was a CORS one, so that a cache never hands
+one origin's answer to another.
 """
 
 from __future__ import annotations
@@ -16,16 +18,17 @@ from starlette_core.types import ASGIApp, Message, Receive, Scope, Send
 
 __all__ = ["ALL_METHODS", "SAFELISTED_HEADERS", "CORSMiddleware"]
 
-ALL_METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT")
+ALL_METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT", "QUERY")
 SAFELISTED_HEADERS = {"Accept", "Accept-Language", "Content-Language", "Content-Type"}
 
 
-class CORSMiddleware:
-    #: Answer Private Network Access preflights (``Access-Control-Request-Private-Network: true``) with
-    #: ``Access-Control-Allow-Private-Network: true``.  Off by default; set it on a subclass or an instance
-    #: (it is not a constructor argument, whose signature stays exactly starlette 0.47.3's).
-    allow_private_network: bool = False
+# What a preflight's answer depends on besides the origin.
+_PREFLIGHT_VARY = (
+    "Origin, Access-Control-Request-Method, Access-Control-Request-Headers, Access-Control-Request-Private-Network"
+)
 
+
+class CORSMiddleware:
     def __init__(
         self,
         app: ASGIApp,
@@ -36,7 +39,10 @@ class CORSMiddleware:
         allow_origin_regex: str | None = None,
         expose_headers: Sequence[str] = (),
         max_age: int = 600,
+        allow_private_network: bool = False,
     ) -> None:
+        # (allow_private_network comes last, where upstream 1.x has it before expose_headers: so that 0.47.3's
+        # positional calls keep their meaning.)
         if "*" in allow_methods:
             allow_methods = ALL_METHODS
 
@@ -53,11 +59,9 @@ class CORSMiddleware:
         if expose_headers:
             simple_headers["Access-Control-Expose-Headers"] = ", ".join(expose_headers)
 
-        preflight_headers: dict[str, str] = {}
-        if preflight_explicit_allow_origin:
-            # The allowed origin itself is added per request, so the answer varies with it.
-            preflight_headers["Vary"] = "Origin"
-        else:
+        preflight_headers = {"Vary": _PREFLIGHT_VARY}
+        if not preflight_explicit_allow_origin:
+            # (Otherwise the allowed origin itself is added per request.)
             preflight_headers["Access-Control-Allow-Origin"] = "*"
         preflight_headers["Access-Control-Allow-Methods"] = ", ".join(allow_methods)
         preflight_headers["Access-Control-Max-Age"] = str(max_age)
@@ -71,6 +75,8 @@ class CORSMiddleware:
         self.allow_origins = allow_origins
         self.allow_methods = allow_methods
         self.allow_headers = [header.lower() for header in all_allowed_headers]
+        self.allow_credentials = allow_credentials
+        self.allow_private_network = allow_private_network
         self.allow_all_origins = allow_all_origins
         self.allow_all_headers = allow_all_headers
         self.preflight_explicit_allow_origin = preflight_explicit_allow_origin
@@ -92,7 +98,12 @@ class CORSMiddleware:
         self._raw_simple_headers = [
             (key.lower().encode("latin-1"), value.encode("latin-1")) for key, value in simple_headers.items()
         ]
-        self._simple_sets_allow_origin = "Access-Control-Allow-Origin" in simple_headers
+        # When the request's origin is allowed, send() adds these, then that origin, then these; the allowed origin
+        # takes the place of simple_headers' "*" (its first entry) when there is one.
+        if allow_all_origins:
+            self._raw_before_origin, self._raw_after_origin = [], self._raw_simple_headers[1:]
+        else:
+            self._raw_before_origin, self._raw_after_origin = self._raw_simple_headers, []
         self._names_set = frozenset(
             [b"access-control-allow-origin", b"vary"] + [key for key, _ in self._raw_simple_headers]
         )
@@ -106,8 +117,9 @@ class CORSMiddleware:
             if name == b"origin":
                 break
         else:
-            # Not a CORS request.
-            await self.app(scope, receive, send)
+            # Not a CORS request, but what a cache may keep of its response depends on that.  (Handled here, not by
+            # simple_response() and send(), which subclasses may have written for requests with an Origin.)
+            await self.app(scope, receive, functools.partial(_vary_origin_send, send))
             return
 
         cls = type(self)
@@ -119,14 +131,8 @@ class CORSMiddleware:
         ):
             # A simple request, handled as simple_response() and send() would, but on the raw header lists and
             # without a coroutine per message.  (The scope gets a list of its own, as Headers(scope=...) gives it.)
-            request_headers = scope["headers"] = list(scope["headers"])
-            cookie = False
-            if self.allow_all_origins:
-                for name, _ in request_headers:
-                    if name == b"cookie":
-                        cookie = True
-                        break
-            await self.app(scope, receive, functools.partial(_simple_send, self, send, origin, cookie))
+            scope["headers"] = list(scope["headers"])
+            await self.app(scope, receive, functools.partial(_simple_send, self, send, origin))
             return
 
         headers = Headers(scope=scope)
@@ -170,10 +176,9 @@ class CORSMiddleware:
                         failures.append("headers")
                         break
 
-        if (
-            self.allow_private_network
-            and request_headers.get("access-control-request-private-network", "").lower() == "true"
-        ):
+        if self.allow_private_network and "access-control-request-private-network" in request_headers:
+            # Private Network Access: the page may reach this server on a private network.  (When it is not allowed
+            # the header is left out, as 0.47.3 does, which the browser takes as a refusal.)
             headers["Access-Control-Allow-Private-Network"] = "true"
 
         if failures:
@@ -196,12 +201,15 @@ class CORSMiddleware:
         origin = request_headers["origin"]
 
         if self.allow_all_origins:
-            # A request with cookies must get its own origin back rather than "*".
-            if "cookie" in request_headers:
-                self.allow_explicit_origin(headers, origin)
-        elif self.is_allowed_origin(origin=origin):
-            # Specific origins only: mirror the request's origin when it is one of them.
+            allow = self.allow_credentials
+        else:
+            allow = self.is_allowed_origin(origin=origin)
+        if allow:
+            # Mirror the request's origin: one of the allowed ones, or any with credentials, for which a browser
+            # does not accept "*".
             self.allow_explicit_origin(headers, origin)
+        else:
+            headers.add_vary_header("Origin")
 
         await send(message)
 
@@ -219,6 +227,15 @@ _ALLOW_ORIGIN = b"access-control-allow-origin"
 _VARY_ORIGIN = (b"vary", b"Origin")
 
 
+def _add_vary_origin(headers: list[tuple[bytes, bytes]]) -> None:
+    """``MutableHeaders.add_vary_header("Origin")`` on a raw list."""
+    for name, value in headers:
+        if name == b"vary":
+            _set_header(headers, b"vary", value + b", Origin")
+            return
+    headers.append(_VARY_ORIGIN)
+
+
 def _set_header(headers: list[tuple[bytes, bytes]], key: bytes, value: bytes) -> None:
     """``MutableHeaders.__setitem__`` on a raw list: the first ``key`` gets ``value``, the others go."""
     for index, item in enumerate(headers):
@@ -229,10 +246,17 @@ def _set_header(headers: list[tuple[bytes, bytes]], key: bytes, value: bytes) ->
     headers.append((key, value))
 
 
-def _simple_send(
-    middleware: CORSMiddleware, send: Send, origin: bytes, cookie: bool, message: Message
-) -> Awaitable[None]:
-    """The send of a simple CORS request (bound to its first four arguments with functools.partial): adds the
+def _vary_origin_send(send: Send, message: Message) -> Awaitable[None]:
+    """The send of a request without ``Origin`` (bound to ``send`` with functools.partial): ``Vary: Origin`` on the
+    response start (in a new list, as ``MutableHeaders(scope=message)`` gives it), every message passed on."""
+    if message["type"] == "http.response.start":
+        headers = message["headers"] = list(message.get("headers", ()))
+        _add_vary_origin(headers)
+    return send(message)
+
+
+def _simple_send(middleware: CORSMiddleware, send: Send, origin: bytes, message: Message) -> Awaitable[None]:
+    """The send of a simple CORS request (bound to its first three arguments with functools.partial): adds the
     CORS headers to the response start and passes every message on.
 
     Not a coroutine of its own: it changes the start message and hands back the wrapped send's awaitable.
@@ -241,8 +265,7 @@ def _simple_send(
         return send(message)
 
     if middleware.allow_all_origins:
-        # A request with cookies must get its own origin back rather than "*".
-        allow = cookie
+        allow = middleware.allow_credentials
     elif type(middleware).is_allowed_origin is _IS_ALLOWED_ORIGIN and middleware.allow_origin_regex is None:
         allow = origin in middleware._raw_origins
     else:
@@ -250,28 +273,29 @@ def _simple_send(
 
     # The message gets a new list (the app's own stays as it was), as MutableHeaders(scope=message) gives it.
     headers = message.get("headers", ())
-    if type(headers) is list and (not allow or not middleware._simple_sets_allow_origin):
+    if type(headers) is list:
         for item in headers:
             if item[0] in middleware._names_set:
                 break
         else:
-            # None of the headers to set is there yet: they are all appended, in the order send() adds them.
+            # None of the headers to set is there yet: they are all appended, in the order send() leaves them.
             if allow:
-                message["headers"] = [*headers, *middleware._raw_simple_headers, (_ALLOW_ORIGIN, origin), _VARY_ORIGIN]
+                message["headers"] = [
+                    *headers,
+                    *middleware._raw_before_origin,
+                    (_ALLOW_ORIGIN, origin),
+                    *middleware._raw_after_origin,
+                    _VARY_ORIGIN,
+                ]
             else:
-                message["headers"] = [*headers, *middleware._raw_simple_headers]
+                message["headers"] = [*headers, *middleware._raw_simple_headers, _VARY_ORIGIN]
             return send(message)
 
     headers = message["headers"] = list(headers)
     for key, value in middleware._raw_simple_headers:
         _set_header(headers, key, value)
     if allow:
-        # allow_explicit_origin(): set Access-Control-Allow-Origin, add Origin to Vary.
+        # allow_explicit_origin(): set Access-Control-Allow-Origin (then, as otherwise, add Origin to Vary).
         _set_header(headers, _ALLOW_ORIGIN, origin)
-        for name, value in headers:
-            if name == b"vary":
-                _set_header(headers, b"vary", value + b", Origin")
-                break
-        else:
-            headers.append(_VARY_ORIGIN)
+    _add_vary_origin(headers)
     return send(message)
