@@ -87,7 +87,7 @@ def spooled_files(monkeypatch: pytest.MonkeyPatch) -> list[tempfile.SpooledTempo
         created.append(file)
         return file
 
-    monkeypatch.setattr(tempfile, "SpooledTemporaryFile", factory)
+    monkeypatch.setattr(formparsers, "SpooledTemporaryFile", factory)  # the name the parser looks up, as upstream's
     return created
 
 
@@ -618,7 +618,10 @@ async def test_multipart_truncated_inside_a_field_drops_it() -> None:
 
 @pytest.fixture
 def fresh_import(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
-    monkeypatch.setattr(formparsers, "_multipart", None)
+    # python-multipart as an earlier test left it in the module's globals goes (put back afterwards).
+    for name in ("multipart", "parse_options_header"):
+        if name in vars(formparsers):
+            monkeypatch.delattr(formparsers, name)
     return monkeypatch
 
 
@@ -636,8 +639,8 @@ async def test_legacy_multipart_module_is_used_when_python_multipart_is_missing(
     fresh_import.setitem(sys.modules, "multipart.exceptions", python_multipart.exceptions)
     form = await parse_urlencoded(b"a=1")
     assert form["a"] == "1"
-    assert formparsers._multipart is not None
-    assert formparsers._multipart.MultipartParser is python_multipart.multipart.MultipartParser
+    assert vars(formparsers)["multipart"] is python_multipart
+    assert vars(formparsers)["parse_options_header"] is python_multipart.multipart.parse_options_header
 
 
 @pytest.mark.parametrize("parser_class", [FormParser, MultiPartParser])

@@ -11,6 +11,7 @@ import anyio
 import pytest
 
 from starlette_core import formparsers
+from starlette_core import requests as requests_module
 from starlette_core.datastructures import URL, Address, FormData, Headers, QueryParams, State, UploadFile, URLPath
 from starlette_core.exceptions import HTTPException
 from starlette_core.formparsers import MultiPartException
@@ -592,7 +593,11 @@ async def test_form_limits_are_passed_to_the_urlencoded_parser() -> None:
 
 @pytest.fixture
 def no_multipart(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(formparsers, "_multipart", None)
+    # python-multipart as an earlier test left it in the modules' globals goes (put back afterwards).
+    for module in (formparsers, requests_module):
+        for name in ("multipart", "parse_options_header"):
+            if name in vars(module):
+                monkeypatch.delattr(module, name)
     for name in ("python_multipart", "python_multipart.multipart", "multipart", "multipart.multipart"):
         monkeypatch.setitem(sys.modules, name, None)
 

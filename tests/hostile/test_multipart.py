@@ -66,8 +66,8 @@ class TrackedSpool(tempfile.SpooledTemporaryFile):  # type: ignore[type-arg]
 
 @pytest.fixture(autouse=True)
 def tracked_spools(monkeypatch: pytest.MonkeyPatch) -> None:
-    # The parser imports SpooledTemporaryFile from tempfile when it creates an upload.
-    monkeypatch.setattr(tempfile, "SpooledTemporaryFile", TrackedSpool)
+    # The name the parser creates uploads with, as upstream's.
+    monkeypatch.setattr("starlette.formparsers.SpooledTemporaryFile", TrackedSpool)
 
 
 @contextlib.contextmanager

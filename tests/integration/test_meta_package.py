@@ -34,6 +34,8 @@ ALIASES = {
     "starlette.middleware.errors": "starlette_middleware.errors",
     "starlette.middleware.exceptions": "starlette_middleware.exceptions",
     "starlette.middleware.wsgi": "starlette_middleware.wsgi",
+    "starlette.middleware.body_limit": "starlette_middleware.body_limit",
+    "starlette.middleware.opentelemetry": "starlette_routing.opentelemetry",
     "starlette.convertors": "starlette_routing.convertors",
     "starlette.routing": "starlette_routing.routing",
     "starlette.endpoints": "starlette_routing.endpoints",

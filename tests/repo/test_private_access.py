@@ -73,6 +73,10 @@ ALLOWED_INTERNAL_MODULES: dict[str, str] = {
         "how far a Request has got with its body (its cached body, whether its stream is consumed),"
         " for BaseHTTPMiddleware, which passes the body on to the app"
     ),
+    "starlette_middleware._body_limit": (
+        "the request body limit of starlette_middleware.body_limit as Starlette, Router, Mount and Route apply"
+        " their max_body_size (one mechanism with RequestBodyLimitMiddleware)"
+    ),
 }
 
 REFLECTION = frozenset({"getattr", "hasattr", "setattr", "delattr"})

@@ -127,9 +127,11 @@ def test_exception_handler_decorator_and_add_exception_handler(test_client_facto
 
     app = Starlette(routes=[Route("/custom", raise_custom), Route("/teapot", raise_http)])
 
-    @app.exception_handler(Custom)
-    async def handle_custom(request: Request, exc: Exception) -> Response:
-        return PlainTextResponse("custom handled", status_code=400)
+    with pytest.warns(DeprecationWarning, match="The `exception_handler` decorator is deprecated"):
+
+        @app.exception_handler(Custom)
+        async def handle_custom(request: Request, exc: Exception) -> Response:
+            return PlainTextResponse("custom handled", status_code=400)
 
     app.add_exception_handler(418, lambda request, exc: PlainTextResponse("short and stout", status_code=418))
     assert app.exception_handlers[Custom] is handle_custom

@@ -142,8 +142,13 @@ def test_post_urlencoded_form(client: Any) -> None:
 
 def test_multipart_without_python_multipart_is_415(client: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     import starlette_core.formparsers
+    import starlette_core.requests
 
-    monkeypatch.setattr(starlette_core.formparsers, "_multipart", None)
+    # python-multipart as an earlier test left it in the modules' globals goes (put back afterwards).
+    for module in (starlette_core.formparsers, starlette_core.requests):
+        for name in ("multipart", "parse_options_header"):
+            if name in vars(module):
+                monkeypatch.delattr(module, name)
     for name in ("python_multipart", "python_multipart.multipart", "multipart", "multipart.multipart"):
         monkeypatch.setitem(sys.modules, name, None)
     response = client.post("/", files={"query": (None, b"{ hello }")})

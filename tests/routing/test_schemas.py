@@ -260,6 +260,7 @@ def test_openapi_response_needs_a_dict() -> None:
 
 
 def test_without_pyyaml(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delattr(schemas_module, "yaml", raising=False)  # imported there by an earlier test: put back after
     monkeypatch.setitem(sys.modules, "yaml", None)
     with pytest.raises(ImportError, match=r"pyyaml must be installed to use OpenAPIResponse: pip install pyyaml"):
         OpenAPIResponse({})

@@ -4,24 +4,19 @@ from __future__ import annotations
 
 import functools
 import inspect
-import sys
+import sys as sys  # upstream's module has the name
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, Callable
+from typing import Any, Callable
 from urllib.parse import urlencode
 
 from starlette_core._utils import is_async_callable
+from starlette_core.concurrency import ParamSpec as ParamSpec  # typing's, or typing_extensions' before 3.10
 from starlette_core.exceptions import HTTPException
 from starlette_core.requests import HTTPConnection, Request
 from starlette_core.responses import RedirectResponse
 from starlette_core.websockets import WebSocket
 
-if TYPE_CHECKING:
-    if sys.version_info >= (3, 10):  # pragma: no cover
-        from typing import ParamSpec
-    else:  # pragma: no cover
-        from typing_extensions import ParamSpec
-
-    _P = ParamSpec("_P")
+_P = ParamSpec("_P")
 
 __all__ = [
     "AuthCredentials",

@@ -10,7 +10,7 @@ This is also the documented internal module that starlette-middleware and starle
 - ``track_response_start(send)``: a send that records whether "http.response.start" went through it.
 - ``lookup_handler(exc, exception_handlers, status_handlers)``: the handler registered for an exception.
 - ``respond_with_handler(handler, exc, started, conn, scope, receive, send)``: run the handler and send its
-  response (a RuntimeError if the response has already started).
+  response (a RuntimeError if the response has already started; to a websocket request, a denial response).
 - ``handle_exception(exc, handlers, started, conn, scope, receive, send)``: the two together; False when no
   handler is registered (the caller re-raises).
 - ``published_handlers(scope)``: the handlers ExceptionMiddleware published for this request (none outside an app).
@@ -19,16 +19,14 @@ This is also the documented internal module that starlette-middleware and starle
 from __future__ import annotations
 
 from collections.abc import Awaitable
-from typing import TYPE_CHECKING, Any, Dict, Tuple, Union
+from typing import Any, Dict, Tuple, Union
 
 from starlette_core._utils import is_async_callable
 from starlette_core.concurrency import run_in_threadpool
 from starlette_core.exceptions import HTTPException
+from starlette_core.requests import Request
 from starlette_core.types import ASGIApp, ExceptionHandler, Message, Receive, Scope, Send
-
-if TYPE_CHECKING:
-    from starlette_core.requests import Request
-    from starlette_core.websockets import WebSocket
+from starlette_core.websockets import WebSocket
 
 __all__ = [
     "HANDLERS_SCOPE_KEY",
@@ -106,6 +104,25 @@ def track_response_start(send: Send) -> TrackingSend:
     return TrackingSend(send)
 
 
+class _DenialSend:
+    """Sends a response's "http.*" messages on a websocket connection as "websocket.http.*" ones.
+
+    ``Response`` itself names its messages after the scope; this covers every other response class (a
+    ``StreamingResponse`` names its messages "http.*" whatever the scope, which no server accepts on a websocket).
+    """
+
+    __slots__ = ("send",)
+
+    def __init__(self, send: Send) -> None:
+        self.send = send
+
+    def __call__(self, message: Message) -> Awaitable[None]:
+        message_type = message["type"]
+        if message_type.startswith("http."):
+            message = {**message, "type": "websocket." + message_type}
+        return self.send(message)
+
+
 async def _send_handler_response(
     handler: ExceptionHandler,
     conn: Union[Request, WebSocket],
@@ -119,8 +136,13 @@ async def _send_handler_response(
         response = await handler(conn, exc)
     else:
         response = await run_in_threadpool(handler, conn, exc)  # type: ignore[arg-type]
-    # WebSocket handlers act on the connection themselves (close it...): what they return is not sent.
-    if response is not None and scope["type"] == "http":
+    if response is not None:
+        if scope["type"] == "websocket":
+            # A response to a websocket request is a denial response: its messages go out as "websocket.http.*",
+            # sent as upstream sends them, whether or not the server offers the "websocket.http.response"
+            # extension and whether or not the handshake was accepted. (A handler that acts on the connection
+            # itself, closing it, returns None.)
+            send = _DenialSend(send)
         await response(scope, receive, send)
 
 

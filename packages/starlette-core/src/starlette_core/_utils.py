@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import functools
+import importlib
 import sys
-from collections.abc import Awaitable, Generator
+from collections.abc import Awaitable, Generator, Mapping
 from contextlib import AbstractAsyncContextManager, contextmanager
-from typing import Any, Callable, Generic, Protocol, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Callable, Generic, Protocol, TypeVar, overload
 
 from starlette_core.types import Scope
 
@@ -35,12 +36,24 @@ def is_async_callable(obj: Any) -> TypeGuard[AwaitableCallable[Any]]: ...
 
 
 def is_async_callable(obj: Any) -> Any:
-    """True for ``async def`` functions, partials of them, and objects whose ``__call__`` is ``async def``."""
-    import inspect  # deferred (it pulls in ast, dis, tokenize...): only needed when apps are put together
-
+    """True for ``async def`` functions, partials of them, and objects whose ``__call__`` is ``async def``; also
+    for what is marked as a coroutine function (``unittest.mock.AsyncMock``, ``create_autospec`` of an ``async
+    def``), on every Python version."""
+    _lazy.load("iscoroutinefunction")
     while isinstance(obj, functools.partial):
         obj = obj.func
-    return inspect.iscoroutinefunction(obj) or (callable(obj) and inspect.iscoroutinefunction(obj.__call__))
+    return _marked_async(obj) or (callable(obj) and _marked_async(obj.__call__))
+
+
+def _marked_async(obj: Any) -> bool:
+    if iscoroutinefunction(obj):
+        return True
+    # Before 3.13 (3.12 for AsyncMock), unittest.mock marks its async mocks with asyncio's marker, which only
+    # asyncio.iscoroutinefunction reads (upstream's check below 3.13). The marker is asyncio's own object: nothing
+    # carries it unless asyncio is imported, so this does not import asyncio.
+    coroutines = sys.modules.get("asyncio.coroutines")
+    marker = getattr(coroutines, "_is_coroutine", None)
+    return marker is not None and getattr(obj, "_is_coroutine", None) is marker
 
 
 T_co = TypeVar("T_co", covariant=True)
@@ -104,3 +117,85 @@ def get_route_path(scope: Scope) -> str:
         return path[len(root_path) :]
     # "/apiv2" under root_path "/api": not a prefix on a segment boundary.
     return path
+
+
+class LazyImports:
+    """The names a module binds to things it imports on first use rather than with the module.
+
+    Upstream's modules import these at their top, so they are module attributes there
+    (``starlette.responses.guess_type``) that code imports or patches
+    (``mock.patch("starlette.formparsers.SpooledTemporaryFile", ...)``). Ours imports them when first needed,
+    because they are costly or optional, but they are the module's names all the same: ``module.name`` resolves
+    (the module's ``__getattr__``, ``module_getattr``, imports it and keeps it in the module's globals), and the code
+    that uses one reads it from the module's globals when it runs (``load``), so a patched value is what runs.
+
+    ``sources`` maps each name to where it comes from:
+
+    - ``"package.module"``: that module; for the name of its top package (``anyio`` from ``"anyio.to_thread"``),
+      the top package, once the module is imported (what ``import anyio.to_thread`` binds);
+    - ``"package.module:attribute"``: an attribute of that module;
+    - a callable: what it returns (None for an optional package that is not installed, which is not kept, so that
+      it is looked for again next time).
+    """
+
+    __slots__ = ("_module", "_namespace", "_sources")
+
+    def __init__(self, namespace: dict[str, Any], sources: Mapping[str, str | Callable[[], Any]]) -> None:
+        self._namespace = namespace
+        self._module: str = namespace["__name__"]
+        self._sources = dict(sources)
+
+    def load(self, name: str) -> Any:
+        """The module's global ``name``: its value (patched or not) if it has one, else imported now and kept."""
+        try:
+            return self._namespace[name]
+        except KeyError:
+            pass
+        source = self._sources[name]
+        if callable(source):
+            value = source()
+        else:
+            module_name, _, attribute = source.partition(":")
+            module = importlib.import_module(module_name)
+            top = module_name.partition(".")[0]
+            value = getattr(module, attribute) if attribute else sys.modules[top] if name == top else module
+        if value is None:
+            return None
+        return self._namespace.setdefault(name, value)
+
+    def module_getattr(self, name: str) -> Any:
+        """The module's ``__getattr__``: called for names its globals do not have."""
+        if name not in self._sources:
+            raise AttributeError(f"module {self._module!r} has no attribute {name!r}")
+        return self.load(name)
+
+    def module_dir(self) -> list[str]:
+        """The module's ``__dir__``: its globals and the names it imports on first use."""
+        return sorted({*self._namespace, *self._sources})
+
+
+def typing_name(name: str) -> Any:
+    """``typing.<name>``, or ``typing_extensions.<name>`` on the Pythons whose ``typing`` does not have it yet (a
+    LazyImports source for upstream's names of that kind: typing_extensions is slow to import).
+    """
+    import typing
+
+    try:
+        return getattr(typing, name)
+    except AttributeError:
+        return getattr(importlib.import_module("typing_extensions"), name)
+
+
+# Upstream's names for what this module imports on first use (see LazyImports). inspect pulls in ast, dis,
+# tokenize...: it is only needed when apps are put together.
+_lazy = LazyImports(
+    globals(),
+    {"iscoroutinefunction": "inspect:iscoroutinefunction", "TypeIs": functools.partial(typing_name, "TypeIs")},
+)
+if TYPE_CHECKING:
+    from inspect import iscoroutinefunction
+
+    from typing_extensions import TypeIs as TypeIs
+else:
+    __getattr__ = _lazy.module_getattr
+    __dir__ = _lazy.module_dir

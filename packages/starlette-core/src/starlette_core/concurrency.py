@@ -6,17 +6,28 @@ import functools
 import sys
 import warnings
 from collections.abc import AsyncIterator, Iterable, Iterator
-from typing import Any, Callable, TypeVar
+from collections.abc import Coroutine as Coroutine  # upstream's module has the name
+from typing import TYPE_CHECKING, Any, Callable, TypeVar
+
+from starlette_core._utils import LazyImports
 
 if sys.version_info >= (3, 10):  # pragma: no cover
-    from typing import ParamSpec
+    from typing import ParamSpec as ParamSpec
 else:  # pragma: no cover
-    from typing_extensions import ParamSpec
+    from typing_extensions import ParamSpec as ParamSpec
 
 P = ParamSpec("P")
 T = TypeVar("T")
 
 __all__ = ["iterate_in_threadpool", "run_in_threadpool", "run_until_first_complete"]
+
+# anyio (and its thread pool) is imported by the first call that needs it (see LazyImports).
+_lazy = LazyImports(globals(), {"anyio": "anyio.to_thread"})
+if TYPE_CHECKING:
+    import anyio.to_thread
+else:
+    __getattr__ = _lazy.module_getattr
+    __dir__ = _lazy.module_dir
 
 
 async def run_until_first_complete(*args: tuple[Callable, dict]) -> None:  # type: ignore[type-arg]
@@ -27,10 +38,9 @@ async def run_until_first_complete(*args: tuple[Callable, dict]) -> None:  # typ
     warnings.warn(
         "run_until_first_complete is deprecated and will be removed in a future version.",
         DeprecationWarning,
-        stacklevel=2,
+        stacklevel=1,  # attributed to this module, as upstream
     )
-    import anyio
-
+    _lazy.load("anyio")
     async with anyio.create_task_group() as task_group:
 
         async def run(func: Callable[[], Any]) -> None:
@@ -43,8 +53,7 @@ async def run_until_first_complete(*args: tuple[Callable, dict]) -> None:  # typ
 
 async def run_in_threadpool(func: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
     """Call the blocking ``func(*args, **kwargs)`` in a worker thread and return its result."""
-    import anyio.to_thread  # deferred: the thread pool is only loaded by apps that use it
-
+    _lazy.load("anyio")
     if kwargs:
         # anyio's run_sync takes positional arguments only.
         return await anyio.to_thread.run_sync(functools.partial(func, *args, **kwargs))
@@ -64,8 +73,7 @@ def _next(iterator: Iterator[T]) -> T:
 
 async def iterate_in_threadpool(iterator: Iterable[T]) -> AsyncIterator[T]:
     """Iterate a blocking (sync) iterable, fetching each item in a worker thread."""
-    import anyio.to_thread
-
+    _lazy.load("anyio")
     as_iterator = iter(iterator)
     while True:
         try:

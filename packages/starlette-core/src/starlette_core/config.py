@@ -68,7 +68,7 @@ class Config:
         self.file_values: dict[str, str] = {}
         if env_file is not None:
             if not os.path.isfile(env_file):
-                warnings.warn(f"Config file '{env_file}' not found.", stacklevel=2)
+                warnings.warn(f"Config file '{env_file}' not found.", stacklevel=1)
             else:
                 self.file_values = self._read_file(env_file)
 

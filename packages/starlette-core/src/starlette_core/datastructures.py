@@ -7,6 +7,7 @@ import re
 from collections.abc import ItemsView, Iterable, Iterator, KeysView, Mapping, MutableMapping, Sequence, ValuesView
 from shlex import shlex
 from typing import Any, BinaryIO, NamedTuple, TypeVar, Union, overload
+from typing import cast as cast  # upstream's module has the name
 from urllib.parse import SplitResult, parse_qsl, unquote, urlencode, urlsplit
 
 from starlette_core.concurrency import run_in_threadpool
@@ -45,10 +46,14 @@ _SECURE_SCHEMES = frozenset(("https", "wss"))
 _URL_IGNORED_CHARS = str.maketrans("", "", "\t\r\n")  # urlsplit removes these before parsing
 
 # host[:port] where host is a DNS name / IPv4 address (labels of letters, digits, '-' and '_', an optional
-# trailing dot) or a bracketed IPv6 literal. Anything else in a Host header ('/', '@', '?', '#', spaces,
+# trailing dot), a bracketed IPv6 literal (with an optional zone: "[fe80::1%25eth0]") or IPvFuture literal
+# ("[v1.x]", RFC 3986; urlsplit takes only a lowercase "v"), and port is ASCII digits, leading zeros allowed
+# ("example.com:000080", which upstream keeps too). Anything else in a Host header ('/', '@', '?', '#', spaces,
 # backslashes, ...) could change how the URL is parsed, so such a header is ignored.
 _VALID_HOST = re.compile(
-    r"(?:\[(?P<ipv6>[0-9A-Fa-f:.]+)\]|(?:[A-Za-z0-9_-]+\.)*[A-Za-z0-9_-]+\.?)(?::(?P<port>[0-9]{1,5}))?"
+    r"(?:\[(?:(?P<ipv6>[0-9A-Fa-f:.]+(?:%(?:[A-Za-z0-9._~-]|%[0-9A-Fa-f]{2})+)?)"
+    r"|v[0-9A-Fa-f]+\.[A-Za-z0-9._~!$&'()*+,;=:-]+)\]"
+    r"|(?:[A-Za-z0-9_-]+\.)*[A-Za-z0-9_-]+\.?)(?::(?P<port>[0-9]+))?"
 )
 
 
@@ -58,8 +63,10 @@ def _is_valid_host(host: str) -> bool:
     if match is None:
         return False
     port = match.group("port")
-    if port is not None and int(port) > 65535:
-        return False
+    if port is not None:
+        port = port.lstrip("0")
+        if len(port) > 5 or (port and int(port) > 65535):
+            return False
     ipv6 = match.group("ipv6")
     if ipv6 is not None:
         import ipaddress  # deferred: only bracketed IPv6 hosts need it

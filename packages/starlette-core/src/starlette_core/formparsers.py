@@ -1,6 +1,7 @@
 """Streaming parsers for ``application/x-www-form-urlencoded`` and ``multipart/form-data`` bodies.
 
-Both parsers need python-multipart, which is imported the first time a form is parsed (never at import time).
+Both parsers need python-multipart, which is imported the first time a form is parsed (never at import time); it is
+the module global ``multipart`` (as upstream's), which the parsers look up when they run.
 Multipart bodies are parsed by it; urlencoded bodies are split here (python-multipart's event-driven parser only
 runs for a ``FormParser`` subclass that overrides its ``on_field_*`` events).  Every limit (number of fields, number
 of files, size of a non-file part) is checked while the body is being parsed, so an over-limit or malformed body
@@ -11,17 +12,19 @@ from __future__ import annotations
 
 import codecs
 import encodings
+import functools
+import importlib
+import sys
 from collections.abc import AsyncGenerator, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import TYPE_CHECKING, Any, Callable, NamedTuple, Union
+from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote_plus as unquote_plus  # upstream's module has the name
 from urllib.parse import unquote_to_bytes
 
+from starlette_core._utils import LazyImports
 from starlette_core.concurrency import run_in_threadpool
 from starlette_core.datastructures import FormData, Headers, UploadFile
-
-if TYPE_CHECKING:  # pragma: no cover
-    from tempfile import SpooledTemporaryFile
 
 __all__ = [
     "FormMessage",
@@ -46,38 +49,61 @@ class MultipartNotInstalled(ImportError, AssertionError):
     """
 
 
-class _Multipart(NamedTuple):
-    parse_options_header: Callable[[Union[str, bytes, None]], tuple[bytes, dict[bytes, bytes]]]
-    QuerystringParser: Any
-    MultipartParser: Any
-    FormParserError: type[Exception]
+def _python_multipart(attribute: str | None = None) -> Any:
+    """python-multipart's package (``python_multipart``, else its legacy name ``multipart``), or ``attribute`` of
+    its ``multipart`` module; None when it is not installed.
+    """
+    for package in ("python_multipart", "multipart"):
+        try:
+            module = importlib.import_module(f"{package}.multipart")
+        except ImportError:
+            continue
+        return getattr(module, attribute) if attribute else sys.modules[package]
+    return None
 
 
-_multipart: _Multipart | None = None
+# Upstream's names for what this module imports on first use (see LazyImports): python-multipart (None when it is
+# not installed, as upstream) and tempfile.
+_lazy = LazyImports(
+    globals(),
+    {
+        "multipart": _python_multipart,
+        "parse_options_header": functools.partial(_python_multipart, "parse_options_header"),
+        "SpooledTemporaryFile": "tempfile:SpooledTemporaryFile",
+    },
+)
+if TYPE_CHECKING:
+    from tempfile import SpooledTemporaryFile
+
+    from python_multipart.multipart import parse_options_header
+else:
+    __getattr__ = _lazy.module_getattr
+    __dir__ = _lazy.module_dir
 
 
-def _load_multipart() -> _Multipart:
-    """Import python-multipart on first use (``python_multipart``, else the legacy ``multipart`` name)."""
-    global _multipart
-    if _multipart is None:
-        import importlib
+class _NotRaised(Exception):
+    """Stands for python-multipart's parse error when what the ``multipart`` global holds has none."""
 
-        for package in ("python_multipart", "multipart"):
-            try:
-                parser_module = importlib.import_module(f"{package}.multipart")
-                exceptions_module = importlib.import_module(f"{package}.exceptions")
-            except ImportError:
-                continue
-            _multipart = _Multipart(
-                parser_module.parse_options_header,
-                parser_module.QuerystringParser,
-                parser_module.MultipartParser,
-                exceptions_module.FormParserError,
-            )
-            break
-        else:
-            raise MultipartNotInstalled(_MISSING_MULTIPART)
-    return _multipart
+
+def _load_multipart() -> Any:
+    """The module global ``multipart`` (python-multipart, imported on first use); MultipartNotInstalled when it is
+    None. ``parse_options_header`` is loaded with it.
+    """
+    multipart = _lazy.load("multipart")
+    if multipart is None:
+        raise MultipartNotInstalled(_MISSING_MULTIPART)
+    _lazy.load("parse_options_header")
+    return multipart
+
+
+def _parse_error(multipart: Any) -> Any:
+    """What ``except`` catches for a malformed body: python-multipart's ``FormParserError``, from the ``exceptions``
+    module of the package in the ``multipart`` global (or a class never raised, when there is none).
+    """
+    try:
+        return importlib.import_module(f"{multipart.__name__}.exceptions").FormParserError
+    except (AttributeError, ImportError):
+        return _NotRaised
 
 
 def _charset_from(params: dict[bytes, bytes], default: str = "utf-8") -> str:
@@ -341,7 +367,7 @@ class FormParser:
         return FormData._from_list(items)
 
     def _charset(self) -> str:
-        _, params = self._multipart.parse_options_header(self.headers.get("content-type"))
+        _, params = parse_options_header(self.headers.get("content-type"))
         return _charset_from(params)
 
     async def _read_fields(self) -> list[bytes]:
@@ -553,7 +579,7 @@ class MultiPartParser:
 
     def on_headers_finished(self) -> None:
         part = self._current_part
-        _, options = self._multipart.parse_options_header(part.content_disposition)
+        _, options = parse_options_header(part.content_disposition)
         raw_name = options.get(b"name")
         if raw_name is None:
             raise MultiPartException('The Content-Disposition header field "name" must be provided.')
@@ -571,8 +597,7 @@ class MultiPartParser:
 
     def _new_upload(self, raw_filename: bytes, headers: list[tuple[bytes, bytes]]) -> UploadFile:
         """An empty upload whose spool keeps in memory no more than this file and the request may."""
-        from tempfile import SpooledTemporaryFile
-
+        _lazy.load("SpooledTemporaryFile")
         # What the total leaves, but never less than the floor: a small file costs no file descriptor.
         room = max(self.spool_max_total_size - self._spooled_bytes, self.spool_min_file_size, 0)
         self._file_cap = min(self.spool_max_size, room) if self.spool_max_size else room
@@ -592,7 +617,7 @@ class MultiPartParser:
 
     async def parse(self) -> FormData:
         multipart = self._multipart
-        _, params = multipart.parse_options_header(self.headers.get("content-type"))
+        _, params = parse_options_header(self.headers.get("content-type"))
         self._charset = _charset_from(params)
         boundary = params.get(b"boundary")
         if not boundary:
@@ -616,7 +641,7 @@ class MultiPartParser:
                     parser.write(chunk)
                     await self._flush()
                 parser.finalize()
-            except multipart.FormParserError as exc:
+            except _parse_error(multipart) as exc:
                 raise MultiPartException("Malformed multipart body.") from exc
         except BaseException:
             for file in self._files_to_close_on_error:

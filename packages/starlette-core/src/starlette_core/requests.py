@@ -6,8 +6,9 @@ import json
 import re
 from collections.abc import AsyncGenerator, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, Callable, NoReturn
+from typing import cast as cast  # upstream's module has the name
 
-from starlette_core._utils import AwaitableOrContextManager, AwaitableOrContextManagerWrapper
+from starlette_core._utils import AwaitableOrContextManager, AwaitableOrContextManagerWrapper, LazyImports
 from starlette_core.datastructures import (
     URL,
     Address,
@@ -22,6 +23,35 @@ from starlette_core.types import Message, Receive, Scope, Send
 
 if TYPE_CHECKING:  # pragma: no cover
     from starlette_core.datastructures import URLPath
+
+
+def _parse_options_header() -> Any:
+    from starlette_core.formparsers import _python_multipart
+
+    return _python_multipart("parse_options_header")
+
+
+# Upstream's names for what this module imports on first use (see LazyImports): the form parsers and
+# python-multipart (None when it is not installed, as upstream) load with the first form.
+_lazy = LazyImports(
+    globals(),
+    {
+        "FormParser": "starlette_core.formparsers:FormParser",
+        "MultiPartParser": "starlette_core.formparsers:MultiPartParser",
+        "MultiPartException": "starlette_core.formparsers:MultiPartException",
+        "parse_options_header": _parse_options_header,
+        "anyio": "anyio",
+        "http_cookies": "http.cookies",
+    },
+)
+if TYPE_CHECKING:
+    import anyio
+    from python_multipart.multipart import parse_options_header
+
+    from starlette_core.formparsers import FormParser, MultiPartException, MultiPartParser
+else:
+    __getattr__ = _lazy.module_getattr
+    __dir__ = _lazy.module_dir
 
 __all__ = [
     "SERVER_PUSH_HEADERS_TO_COPY",
@@ -235,6 +265,11 @@ class HTTPConnection(Mapping[str, Any]):
     def session(self) -> dict[str, Any]:
         assert "session" in self.scope, "SessionMiddleware must be installed to access request.session"
         session: dict[str, Any] = self.scope["session"]
+        if type(session) is not dict:
+            # SessionMiddleware's Session records that it was read (for its Vary: Cookie); a plain dict is left be.
+            mark_accessed = getattr(session, "mark_accessed", None)
+            if mark_accessed is not None:
+                mark_accessed()
         return session
 
     @property
@@ -387,11 +422,14 @@ class Request(HTTPConnection):
         max_part_size: int = 1024 * 1024,
     ) -> FormData:
         if self._form is None:
-            # Deferred: the parsers (and python-multipart) load with the first form.
-            from starlette_core.formparsers import FormParser, MultiPartException, MultiPartParser, _load_multipart
+            # The module's globals, as upstream's (the parsers and python-multipart load with the first form).
+            if _lazy.load("parse_options_header") is None:
+                from starlette_core.formparsers import _MISSING_MULTIPART, MultipartNotInstalled
 
-            multipart = _load_multipart()
-            content_type, _ = multipart.parse_options_header(self.headers.get("content-type"))
+                raise MultipartNotInstalled(_MISSING_MULTIPART)
+            for name in ("FormParser", "MultiPartParser", "MultiPartException"):
+                _lazy.load(name)
+            content_type, _ = parse_options_header(self.headers.get("content-type"))
             parser: MultiPartParser | FormParser
             if content_type == b"multipart/form-data":
                 parser = MultiPartParser(
@@ -439,8 +477,7 @@ class Request(HTTPConnection):
         if not self._is_disconnected:
             message: Message = {}
             # Look at a message only if one is ready right now: the receive runs in an already-cancelled scope.
-            import anyio  # deferred: most apps never ask
-
+            _lazy.load("anyio")  # on first use: most apps never ask
             with anyio.CancelScope() as scope:
                 scope.cancel()
                 message = await self._receive()

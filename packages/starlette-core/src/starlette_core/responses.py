@@ -12,23 +12,55 @@ import stat
 import sys
 import warnings
 from collections.abc import AsyncIterable as _AsyncIterableABC
+from collections.abc import Awaitable as Awaitable  # upstream's module has the name
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
+from functools import partial as partial  # upstream's module has the name
 from typing import TYPE_CHECKING, Any, AsyncIterable, Callable, Iterable, Literal, Optional, Tuple, Union
 from urllib.parse import quote
 
-from starlette_core._utils import collapse_excgroups
+from starlette_core._utils import LazyImports, collapse_excgroups
+from starlette_core.background import BackgroundTask
 from starlette_core.concurrency import iterate_in_threadpool
 from starlette_core.datastructures import URL, MutableHeaders
+from starlette_core.datastructures import Headers as Headers  # upstream's module has the name
 from starlette_core.requests import ClientDisconnect
 from starlette_core.types import Receive, Scope, Send
 
+
+def _range_pattern() -> re.Pattern[str]:
+    # Upstream's pattern for one range of a Range header (ours parses the header without it).
+    return re.compile(r"(\d*)-(\d*)")
+
+
+# Upstream's names for what this module imports on first use (see LazyImports): only some responses need them.
+_lazy = LazyImports(
+    globals(),
+    {
+        "anyio": "anyio.to_thread",
+        "datetime": "datetime:datetime",
+        "format_datetime": "email.utils:format_datetime",
+        "formatdate": "email.utils:formatdate",
+        "guess_type": "mimetypes:guess_type",
+        "hashlib": "hashlib",
+        "http": "http.cookies",
+        "token_hex": "secrets:token_hex",
+        "_RANGE_PATTERN": _range_pattern,
+    },
+)
 if TYPE_CHECKING:
+    import hashlib
+    import http.cookies
     from datetime import datetime
+    from email.utils import format_datetime, formatdate
+    from mimetypes import guess_type
+    from secrets import token_hex
 
+    import anyio.to_thread
     from anyio.abc import TaskGroup
-
-    from starlette_core.background import BackgroundTask
+else:
+    __getattr__ = _lazy.module_getattr
+    __dir__ = _lazy.module_dir
 
 _HTTP_START = "http.response.start"
 _HTTP_BODY = "http.response.body"
@@ -201,19 +233,16 @@ class Response:
         samesite: Literal["lax", "strict", "none"] | None = "lax",
         partitioned: bool = False,
     ) -> None:
-        import http.cookies  # deferred: only responses that set cookies need it
-
+        _lazy.load("http")
         cookie: http.cookies.BaseCookie[str] = http.cookies.SimpleCookie()
         cookie[key] = value
         morsel = cookie[key]
         if max_age is not None:
             morsel["max-age"] = max_age
         if expires is not None:
-            from datetime import datetime
-
+            _lazy.load("datetime")
             if isinstance(expires, datetime):
-                from email.utils import format_datetime
-
+                _lazy.load("format_datetime")
                 morsel["expires"] = format_datetime(expires, usegmt=True)
             else:
                 morsel["expires"] = expires
@@ -299,6 +328,7 @@ _UNCHECKED_ENCODER: Any = (
 # (measured on an 8 MiB stack: 50,000 levels fine, 100,000 crash), so above this limit render() keeps the check.
 _UNCHECKED_MAX_RECURSION_LIMIT = 20_000
 _get_recursion_limit = sys.getrecursionlimit
+_json_dumps = json.dumps  # what render() compares the module's json.dumps with (code may patch it, as upstream's)
 
 
 class JSONResponse(Response):
@@ -332,7 +362,12 @@ class JSONResponse(Response):
         self.raw_headers = [*defaults]
 
     def render(self, content: Any) -> bytes:
-        # Same output as json.dumps(content, ensure_ascii=False, allow_nan=False, indent=None, separators=(",", ":")).
+        # Same output as json.dumps(content, ensure_ascii=False, allow_nan=False, indent=None, separators=(",", ":")),
+        # which is what runs when json.dumps (or the module global json) is not the standard library's.
+        if json.dumps is not _json_dumps:
+            return json.dumps(content, ensure_ascii=False, allow_nan=False, indent=None, separators=(",", ":")).encode(
+                "utf-8"
+            )
         encoder = _UNCHECKED_ENCODER
         if encoder is not None and _get_recursion_limit() <= _UNCHECKED_MAX_RECURSION_LIMIT:
             try:
@@ -414,8 +449,7 @@ class StreamingResponse(Response):
                 raise ClientDisconnect() from None
         else:
             # Older servers: stop streaming as soon as the client goes away.
-            import anyio  # deferred: loaded by the first response that needs it
-
+            _lazy.load("anyio")
             with collapse_excgroups():
                 async with anyio.create_task_group() as task_group:
                     task_group.start_soon(self._stream_then_cancel, send, task_group)
@@ -565,11 +599,12 @@ class FileResponse(Response):
         self.filename = filename
         if method is not None:
             warnings.warn(
-                "The 'method' parameter is not used, and it will be removed.", DeprecationWarning, stacklevel=2
+                "The 'method' parameter is not used, and it will be removed.",
+                DeprecationWarning,
+                stacklevel=1,  # attributed to this module, as upstream
             )
         if media_type is None:
-            from mimetypes import guess_type
-
+            _lazy.load("guess_type")
             media_type = guess_type(filename or path)[0] or "text/plain"
         self.media_type = media_type
         self.background = background
@@ -588,9 +623,8 @@ class FileResponse(Response):
             self.set_stat_headers(stat_result)
 
     def set_stat_headers(self, stat_result: os.stat_result) -> None:
-        import hashlib
-        from email.utils import formatdate
-
+        _lazy.load("hashlib")
+        _lazy.load("formatdate")
         size = str(stat_result.st_size)
         mtime = stat_result.st_mtime
         etag_base = f"{mtime}-{size}"
@@ -608,8 +642,7 @@ class FileResponse(Response):
         stat_result = self.stat_result
         if stat_result is None:
             try:
-                import anyio.to_thread
-
+                _lazy.load("anyio")
                 stat_result = await anyio.to_thread.run_sync(os.stat, self.path)
             except FileNotFoundError:
                 raise RuntimeError(f"File at path {self.path} does not exist.") from None
@@ -699,8 +732,7 @@ class FileResponse(Response):
             await send({"type": "http.response.pathsend", "path": str(self.path)})
         else:
             chunk_size = self.chunk_size
-            import anyio
-
+            _lazy.load("anyio")
             async with await anyio.open_file(self.path, mode="rb") as file:
                 more_body = True
                 while more_body:
@@ -723,8 +755,7 @@ class FileResponse(Response):
             await send({"type": _HTTP_BODY, "body": b"", "more_body": False})
             return
         chunk_size = self.chunk_size
-        import anyio
-
+        _lazy.load("anyio")
         async with await anyio.open_file(self.path, mode="rb") as file:
             await file.seek(start)
             more_body = True
@@ -737,8 +768,7 @@ class FileResponse(Response):
     async def _handle_multiple_ranges(
         self, send: Send, ranges: list[tuple[int, int]], file_size: int, send_header_only: bool
     ) -> None:
-        from secrets import token_hex
-
+        _lazy.load("token_hex")
         boundary = token_hex(13)
         content_type = _raw_get(self.raw_headers, b"content-type") or ""
         content_length, part_header = self.generate_multipart(ranges, boundary, file_size, content_type)
@@ -754,8 +784,7 @@ class FileResponse(Response):
             await send({"type": _HTTP_BODY, "body": b"", "more_body": False})
             return
         chunk_size = self.chunk_size
-        import anyio
-
+        _lazy.load("anyio")
         async with await anyio.open_file(self.path, mode="rb") as file:
             for start, end in ranges:
                 await send({"type": _HTTP_BODY, "body": part_header(start, end), "more_body": True})

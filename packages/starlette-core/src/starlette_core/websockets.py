@@ -5,13 +5,12 @@ from __future__ import annotations
 import enum
 import json
 from collections.abc import AsyncIterator, Iterable
-from typing import TYPE_CHECKING, Any, Optional
+from typing import Any, Optional
+from typing import cast as cast  # upstream's module has the name
 
 from starlette_core.requests import HTTPConnection
+from starlette_core.responses import Response
 from starlette_core.types import Message, Receive, Scope, Send
-
-if TYPE_CHECKING:
-    from starlette_core.responses import Response
 
 __all__ = ["WebSocket", "WebSocketClose", "WebSocketDisconnect", "WebSocketState"]
 

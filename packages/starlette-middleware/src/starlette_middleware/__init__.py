@@ -13,9 +13,9 @@ from typing import Any, Protocol
 from starlette_core.types import ASGIApp
 
 if sys.version_info >= (3, 10):  # pragma: no cover
-    from typing import ParamSpec
+    from typing import ParamSpec as ParamSpec
 else:  # pragma: no cover
-    from typing_extensions import ParamSpec
+    from typing_extensions import ParamSpec as ParamSpec
 
 __version__ = "0.47.3"
 

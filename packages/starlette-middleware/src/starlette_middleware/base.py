@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 from collections import deque
 from collections.abc import AsyncGenerator, AsyncIterable, Awaitable, Mapping, MutableMapping
-from typing import Any, Callable, Optional, Protocol, Union
+from typing import Any, Callable, Optional, Protocol, TypeVar, Union
 
 import anyio
 from anyio.abc import TaskGroup
@@ -40,6 +40,15 @@ DispatchFunction = Callable[[Request, RequestResponseEndpoint], Awaitable[Respon
 BodyStreamGenerator = AsyncGenerator[Union[bytes, MutableMapping[str, Any]], None]
 AsyncContentStream = AsyncIterable[Union[str, bytes, memoryview, MutableMapping[str, Any]]]
 
+T = TypeVar("T")
+
+
+class _CachedRequest(Request):
+    """The class of the request ``dispatch`` gets (upstream's name): a ``Request`` whose body, if ``dispatch``
+    reads it, still reaches the app.  Looked up in the module's globals for each request, as upstream's.
+    """
+
+
 # States of what the app downstream has been given of the request body.
 _BODY_PENDING = 0  # not all of it yet
 _BODY_DELIVERED = 1  # all of it; only a disconnect can follow
@@ -53,7 +62,7 @@ class _Exchange:
         self.app = app
         self.scope = scope
         self.server_receive = receive
-        self.request = Request(scope, self.receive_from_server)
+        self.request = _CachedRequest(scope, self.receive_from_server)
         self.client_disconnected = False
         self.body_state = _BODY_PENDING
         self.body_chunks: AsyncGenerator[bytes, None] | None = None
@@ -269,6 +278,9 @@ class _AsyncioPipe(_Pipe):
 
     async def send(self, message: Message) -> None:
         if self._closed:
+            # Dropped, but only after a trip through the event loop, as a send on a closed stream: an app that
+            # keeps sending until it sees the disconnect must let the task that watches for it run.
+            await asyncio.sleep(0)
             return
         _wake(self._receiver)
         if message["type"] in _HANDED_OVER:

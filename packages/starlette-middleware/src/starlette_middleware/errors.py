@@ -16,25 +16,32 @@ complete, so ``raise_server_exceptions`` would only ever have raised it after th
 
 from __future__ import annotations
 
+import sys as sys  # upstream's module has the name
 import traceback
 from typing import TYPE_CHECKING
 
 from starlette_core._exception_handler import track_response_start
-from starlette_core._utils import is_async_callable
+from starlette_core._utils import LazyImports, is_async_callable
 from starlette_core.concurrency import run_in_threadpool
 from starlette_core.requests import ClientDisconnect, Request
 from starlette_core.responses import HTMLResponse, PlainTextResponse, Response
 from starlette_core.types import ASGIApp, ExceptionHandler, Receive, Scope, Send
+from starlette_core.types import Message as Message  # upstream's module has the name
 
+# Upstream's names for what this module imports on first use (see LazyImports): only the debug page needs them.
+_lazy = LazyImports(globals(), {"html": "html", "inspect": "inspect"})
 if TYPE_CHECKING:
+    import html
     import inspect
+else:
+    __getattr__ = _lazy.module_getattr
+    __dir__ = _lazy.module_dir
 
 
 def _escape(text: str) -> str:
-    """``html.escape`` (imported on first use: only the debug page needs it)."""
-    from html import escape
-
-    return escape(text)
+    """``html.escape``."""
+    _lazy.load("html")
+    return html.escape(text)
 
 
 __all__ = ["CENTER_LINE", "FRAME_TEMPLATE", "JS", "LINE", "STYLES", "TEMPLATE", "ServerErrorMiddleware"]
@@ -264,8 +271,7 @@ class ServerErrorMiddleware:
         exc_html = ""
         if exc.__traceback__ is not None:
             # Innermost frame first, expanded; the others collapsed.
-            import inspect  # deferred with html: only the debug page needs them
-
+            _lazy.load("inspect")
             frames = inspect.getinnerframes(exc.__traceback__, limit)
             is_collapsed = False
             for frame in reversed(frames):

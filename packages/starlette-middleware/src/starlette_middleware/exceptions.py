@@ -16,6 +16,7 @@ from starlette_core._exception_handler import (
     lookup_handler,
     respond_with_handler,
     track_response_start,
+    wrap_app_handling_exceptions,
 )
 from starlette_core.exceptions import HTTPException, WebSocketException
 from starlette_core.requests import Request
@@ -24,6 +25,10 @@ from starlette_core.types import ASGIApp, ExceptionHandler, Receive, Scope, Send
 from starlette_core.websockets import WebSocket
 
 __all__ = ["ExceptionMiddleware"]
+
+# What __call__ compares the module global with: code may patch ``wrap_app_handling_exceptions`` here, as on
+# upstream's module, and then __call__ runs the app through it, as upstream's does.
+_wrap_app_handling_exceptions = wrap_app_handling_exceptions
 
 
 class ExceptionMiddleware:
@@ -63,6 +68,10 @@ class ExceptionMiddleware:
             return
 
         scope[HANDLERS_SCOPE_KEY] = self._handlers
+        if wrap_app_handling_exceptions is not _wrap_app_handling_exceptions:
+            conn = Request(scope, receive, send) if scope["type"] == "http" else WebSocket(scope, receive, send)
+            await wrap_app_handling_exceptions(self.app, conn)(scope, receive, send)
+            return
         tracking_send = track_response_start(send)
         try:
             await self.app(scope, receive, tracking_send)

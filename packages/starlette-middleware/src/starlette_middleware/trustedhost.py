@@ -13,6 +13,7 @@ import re
 from collections.abc import Sequence
 
 from starlette_core.datastructures import URL
+from starlette_core.datastructures import Headers as Headers  # upstream's module has the name
 from starlette_core.responses import PlainTextResponse, RedirectResponse, Response
 from starlette_core.types import ASGIApp, Receive, Scope, Send
 

@@ -16,6 +16,8 @@ from typing import Any, Callable
 import anyio
 import anyio.from_thread
 import anyio.to_thread
+from anyio.abc import ObjectReceiveStream as ObjectReceiveStream  # upstream's module has the name
+from anyio.abc import ObjectSendStream as ObjectSendStream  # upstream's module has the name
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
 from starlette_core._utils import collapse_excgroups

@@ -5,17 +5,19 @@ from __future__ import annotations
 import sys
 import warnings
 from collections.abc import Awaitable, Mapping, Sequence
-from typing import Any, Callable, Optional, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Optional, TypeVar
 
+from starlette_core._utils import LazyImports
 from starlette_core.datastructures import State, URLPath
 from starlette_core.requests import Request
 from starlette_core.responses import Response
 from starlette_core.types import ASGIApp, ExceptionHandler, Lifespan, Receive, Scope, Send
 from starlette_core.websockets import WebSocket
 from starlette_middleware import Middleware, _MiddlewareFactory
+from starlette_middleware._body_limit import check_limit
+from starlette_middleware.body_limit import RequestBodyLimitMiddleware
 from starlette_middleware.errors import ServerErrorMiddleware
 from starlette_middleware.exceptions import ExceptionMiddleware
-from starlette_routing._routing_body import BodyLimitMiddleware, check_limit
 from starlette_routing.routing import BaseRoute, Router
 
 if sys.version_info >= (3, 10):  # pragma: no cover
@@ -26,6 +28,15 @@ else:  # pragma: no cover
 AppType = TypeVar("AppType", bound="Starlette")
 P = ParamSpec("P")
 
+# Upstream's name for what this module imports on first use (see LazyImports): only the deprecated
+# ``middleware("http")`` decorator needs it.
+_lazy = LazyImports(globals(), {"BaseHTTPMiddleware": "starlette_middleware.base:BaseHTTPMiddleware"})
+if TYPE_CHECKING:
+    from starlette_middleware.base import BaseHTTPMiddleware
+else:
+    __getattr__ = _lazy.module_getattr
+    __dir__ = _lazy.module_dir
+
 
 class Starlette:
     """Creates an application instance.
@@ -35,8 +46,9 @@ class Starlette:
     or exception classes to handlers; ``lifespan`` is an async context manager factory run around the
     application's life (``on_startup``/``on_shutdown`` are its deprecated alternative).
 
-    Beyond upstream: ``max_body_size`` (an attribute, set before the first request) refuses request bodies over
-    that many bytes with 413, unless a Router, Mount or Route nearer the endpoint sets its own limit.
+    ``max_body_size`` refuses request bodies over that many bytes with 413 (see
+    :mod:`starlette_middleware.body_limit`), unless a Router, Mount or Route nearer the endpoint sets its own limit.
+    Beyond upstream it is also an attribute that may be set until the first request.
     """
 
     _max_body_size: Optional[int] = None
@@ -50,6 +62,8 @@ class Starlette:
         on_startup: Sequence[Callable[[], Any]] | None = None,
         on_shutdown: Sequence[Callable[[], Any]] | None = None,
         lifespan: Lifespan[AppType] | None = None,
+        *,
+        max_body_size: int | None = None,
     ) -> None:
         # The lifespan context function is a newer style that replaces on_startup / on_shutdown handlers.
         assert lifespan is None or (on_startup is None and on_shutdown is None), (
@@ -61,6 +75,7 @@ class Starlette:
         self.exception_handlers = {} if exception_handlers is None else dict(exception_handlers)
         self.user_middleware = [] if middleware is None else list(middleware)
         self.middleware_stack: ASGIApp | None = None
+        self.max_body_size = max_body_size
 
     @property
     def max_body_size(self) -> int | None:
@@ -85,7 +100,7 @@ class Starlette:
 
         middleware = [Middleware(ServerErrorMiddleware, handler=error_handler, debug=debug)]
         if self._max_body_size is not None:
-            middleware.append(Middleware(BodyLimitMiddleware, max_body_size=self._max_body_size))
+            middleware.append(Middleware(RequestBodyLimitMiddleware, max_body_size=self._max_body_size))
         middleware += self.user_middleware
         middleware.append(Middleware(ExceptionMiddleware, handlers=exception_handlers, debug=debug))
 
@@ -150,6 +165,14 @@ class Starlette:
         self.router.add_websocket_route(path, route, name=name)
 
     def exception_handler(self, exc_class_or_status_code: int | type[Exception]) -> Callable:  # type: ignore[type-arg]
+        """Deprecated decorator form of ``add_exception_handler``; use ``exception_handlers={...}``."""
+        warnings.warn(
+            "The `exception_handler` decorator is deprecated, and will be removed in version 1.0.0. "
+            "Refer to https://www.starlette.io/exceptions/ for the recommended approach.",
+            DeprecationWarning,
+            stacklevel=1,  # attributed to this module, as upstream
+        )
+
         def decorator(func: Callable) -> Callable:  # type: ignore[type-arg]
             self.add_exception_handler(exc_class_or_status_code, func)
             return func
@@ -166,9 +189,9 @@ class Starlette:
         """Deprecated decorator form of ``add_route``; use ``routes=[Route(path, endpoint=...)]``."""
         warnings.warn(
             "The `route` decorator is deprecated, and will be removed in version 1.0.0. "
-            "Refer to https://starlette.dev/routing/ for the recommended approach.",
+            "Refer to https://www.starlette.io/routing/ for the recommended approach.",
             DeprecationWarning,
-            stacklevel=2,
+            stacklevel=1,  # attributed to this module, as upstream
         )
 
         def decorator(func: Callable) -> Callable:  # type: ignore[type-arg]
@@ -181,9 +204,9 @@ class Starlette:
         """Deprecated decorator form of ``add_websocket_route``."""
         warnings.warn(
             "The `websocket_route` decorator is deprecated, and will be removed in version 1.0.0. "
-            "Refer to https://starlette.dev/routing/#websocket-routing for the recommended approach.",
+            "Refer to https://www.starlette.io/routing/#websocket-routing for the recommended approach.",
             DeprecationWarning,
-            stacklevel=2,
+            stacklevel=1,  # attributed to this module, as upstream
         )
 
         def decorator(func: Callable) -> Callable:  # type: ignore[type-arg]
@@ -196,13 +219,13 @@ class Starlette:
         """Deprecated decorator form of ``add_middleware(BaseHTTPMiddleware, dispatch=func)``."""
         warnings.warn(
             "The `middleware` decorator is deprecated, and will be removed in version 1.0.0. "
-            "Refer to https://starlette.dev/middleware/#using-middleware for recommended approach.",
+            "Refer to https://www.starlette.io/middleware/#using-middleware for recommended approach.",
             DeprecationWarning,
-            stacklevel=2,
+            stacklevel=1,  # attributed to this module, as upstream
         )
         assert middleware_type == "http", 'Currently only middleware("http") is supported.'
 
-        from starlette_middleware.base import BaseHTTPMiddleware
+        _lazy.load("BaseHTTPMiddleware")
 
         def decorator(func: Callable) -> Callable:  # type: ignore[type-arg]
             self.add_middleware(BaseHTTPMiddleware, dispatch=func)

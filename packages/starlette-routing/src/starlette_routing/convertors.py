@@ -5,8 +5,16 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
+from starlette_core._utils import LazyImports
+
+# Upstream's name for what this module imports on first use (see LazyImports): uuid pulls in platform, and only
+# uuid routes need it.
+_lazy = LazyImports(globals(), {"uuid": "uuid"})
 if TYPE_CHECKING:
     import uuid
+else:
+    __getattr__ = _lazy.module_getattr
+    __dir__ = _lazy.module_dir
 
 T = TypeVar("T")
 
@@ -73,11 +81,11 @@ class FloatConvertor(Convertor[float]):
 
 
 class UUIDConvertor(Convertor["uuid.UUID"]):
-    regex = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+    # 32 hex digits in either case, each of the four hyphens optional (so the bare ``uuid.hex`` form matches too).
+    regex = "[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}"
 
     def convert(self, value: str) -> uuid.UUID:
-        import uuid  # deferred: it pulls in platform; only uuid routes need it
-
+        _lazy.load("uuid")
         return uuid.UUID(value)
 
     def to_string(self, value: uuid.UUID) -> str:

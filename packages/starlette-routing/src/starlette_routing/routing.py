@@ -15,11 +15,20 @@ import traceback
 import types
 import warnings
 from collections.abc import Awaitable, Collection, Generator, Iterable, Sequence
+from contextlib import AbstractAsyncContextManager as AbstractAsyncContextManager  # upstream's module has the name
+from contextlib import AbstractContextManager as AbstractContextManager  # upstream's module has the name
+from contextlib import asynccontextmanager as asynccontextmanager  # upstream's module has the name
 from enum import Enum
-from typing import Any, Callable, List, Optional, Tuple, TypeVar
+from re import Pattern as Pattern  # upstream's module has the name
+from typing import TYPE_CHECKING, Any, Callable, List, Optional, Tuple, TypeVar
 
-from starlette_core._exception_handler import handle_exception, published_handlers, track_response_start
-from starlette_core._utils import get_route_path, is_async_callable
+from starlette_core._exception_handler import (
+    handle_exception,
+    published_handlers,
+    track_response_start,
+    wrap_app_handling_exceptions,
+)
+from starlette_core._utils import LazyImports, get_route_path, is_async_callable
 from starlette_core.concurrency import run_in_threadpool
 from starlette_core.datastructures import URL, Headers, URLPath
 from starlette_core.exceptions import HTTPException
@@ -28,7 +37,7 @@ from starlette_core.responses import PlainTextResponse, RedirectResponse, Respon
 from starlette_core.types import ASGIApp, Lifespan, Receive, Scope, Send
 from starlette_core.websockets import WebSocket, WebSocketClose
 from starlette_middleware import Middleware
-from starlette_routing._routing_body import check_limit, limit_applies, run_limited
+from starlette_middleware._body_limit import RESPONDER_SCOPE_KEY, check_limit, limit, limit_endpoint
 from starlette_routing.convertors import CONVERTOR_TYPES, Convertor
 
 _T = TypeVar("_T")
@@ -51,16 +60,24 @@ class Match(Enum):
 # The members as plain module globals: reading ``Match.FULL`` goes through the enum class on every request.
 _NONE, _PARTIAL, _FULL = Match.NONE, Match.PARTIAL, Match.FULL
 
+# Upstream's name for what this module imports on first use (see LazyImports): inspect pulls in ast, dis,
+# tokenize..., and only building a router with a lifespan, and a deprecated helper, need it.
+_lazy = LazyImports(globals(), {"inspect": "inspect"})
+if TYPE_CHECKING:
+    import inspect
+else:
+    __getattr__ = _lazy.module_getattr
+    __dir__ = _lazy.module_dir
+
 
 def iscoroutinefunction_or_partial(obj: Any) -> bool:
     """Deprecated: whether ``obj`` (or the function a partial wraps) is an ``async def`` function."""
     warnings.warn(
         "iscoroutinefunction_or_partial is deprecated, and will be removed in a future release.",
         DeprecationWarning,
-        stacklevel=2,
+        stacklevel=1,  # attributed to this module, as upstream
     )
-    import inspect
-
+    _lazy.load("inspect")
     while isinstance(obj, functools.partial):
         obj = obj.func
     return inspect.iscoroutinefunction(obj)
@@ -78,6 +95,9 @@ def request_response(func: Callable[[Request], Awaitable[Response] | Response]) 
     # (A function rather than an object with __call__: calling it is cheaper, and it is what upstream returns.)
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive, send)
+        if wrap_app_handling_exceptions is not _wrap_app_handling_exceptions:
+            await _wrapped_endpoint(endpoint, request, scope, receive, send)
+            return
         tracking_send = track_response_start(send)
         try:
             response = await endpoint(request)
@@ -95,6 +115,9 @@ def websocket_session(func: Callable[[WebSocket], Awaitable[None]]) -> ASGIApp:
 
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
         websocket = WebSocket(scope, receive=receive, send=send)
+        if wrap_app_handling_exceptions is not _wrap_app_handling_exceptions:
+            await _wrapped_session(func, websocket, scope, receive, send)
+            return
         try:
             await func(websocket)
         except Exception as exc:
@@ -103,6 +126,30 @@ def websocket_session(func: Callable[[WebSocket], Awaitable[None]]) -> ASGIApp:
                 raise
 
     return app
+
+
+# What request_response's and websocket_session's apps compare the module global with: code may patch
+# ``wrap_app_handling_exceptions`` here, as on upstream's module, and then the endpoint runs through it, as upstream's.
+_wrap_app_handling_exceptions = wrap_app_handling_exceptions
+
+
+async def _wrapped_endpoint(
+    endpoint: Callable[[Request], Awaitable[Response]], request: Request, scope: Scope, receive: Receive, send: Send
+) -> None:
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        response = await endpoint(request)
+        await response(scope, receive, send)
+
+    await wrap_app_handling_exceptions(app, request)(scope, receive, send)
+
+
+async def _wrapped_session(
+    func: Callable[[WebSocket], Awaitable[None]], websocket: WebSocket, scope: Scope, receive: Receive, send: Send
+) -> None:
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        await func(websocket)
+
+    await wrap_app_handling_exceptions(app, websocket)(scope, receive, send)
 
 
 def get_name(endpoint: Callable[..., Any]) -> str:
@@ -225,10 +272,12 @@ class BaseRoute:
 
 
 class _BodyLimited:
-    """``max_body_size`` (beyond upstream): a limit on request bodies for what this object routes to.
+    """``max_body_size``: a limit on request bodies for what this object routes to (see
+    :mod:`starlette_middleware.body_limit`, the one mechanism behind every limit).
 
-    Set it after construction (``route.max_body_size = 1_000_000``) or inline with ``with_max_body_size``;
-    None (the default) keeps whatever limit applies further out. The innermost setting wins.
+    Set it with the constructor's ``max_body_size=`` keyword, after construction (``route.max_body_size =
+    1_000_000``, beyond upstream) or inline with ``with_max_body_size`` (beyond upstream); None (the default) keeps
+    whatever limit applies further out. The innermost setting wins.
     """
 
     _max_body_size: Optional[int] = None
@@ -341,13 +390,15 @@ class Route(_BodyLimited, _EndpointRoute):
         name: str | None = None,
         include_in_schema: bool = True,
         middleware: Sequence[Middleware] | None = None,
+        max_body_size: int | None = None,
     ) -> None:
         assert path.startswith("/"), "Routed paths must start with '/'"
         self.path = path
         self.endpoint = endpoint
         self.name = get_name(endpoint) if name is None else name
         self.include_in_schema = include_in_schema
-        self._max_body_size = None  # an instance attribute: read on every request, and cheaper to read than the class's
+        # An instance attribute: read on every request, and cheaper to read than the class's.
+        self._max_body_size = check_limit(max_body_size)
 
         handler = _unwrap_partial(endpoint)
         if isinstance(handler, (types.FunctionType, types.MethodType)):  # inspect.isfunction / ismethod
@@ -378,10 +429,10 @@ class Route(_BodyLimited, _EndpointRoute):
         if not _method_allowed(methods, scope):
             assert methods  # (a route that takes any method allows every request)
             await _method_not_allowed(methods, scope)(scope, receive, send)
-        elif limit_applies(self._max_body_size, scope):
-            await run_limited(self._max_body_size, self.app, scope, receive, send, leaf=True)
-        else:
+        elif self._max_body_size is None and RESPONDER_SCOPE_KEY not in scope:  # no body limit in force
             await self.app(scope, receive, send)
+        else:
+            await limit_endpoint(self._max_body_size, self.app, scope, receive, send)
 
     def __eq__(self, other: Any) -> bool:
         return (
@@ -446,8 +497,10 @@ class Mount(_BodyLimited, _IndexedRoute):
         name: str | None = None,
         *,
         middleware: Sequence[Middleware] | None = None,
+        max_body_size: int | None = None,
     ) -> None:
         assert path == "" or path.startswith("/"), "Routed paths must start with '/'"
+        self._max_body_size = check_limit(max_body_size)
         assert app is not None or routes is not None, "Either 'app=...', or 'routes=' must be specified"
         self.path = path.rstrip("/")
         if app is not None:
@@ -507,7 +560,7 @@ class Mount(_BodyLimited, _IndexedRoute):
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         if self._max_body_size is not None and scope["type"] == "http":
-            await run_limited(self._max_body_size, self.app, scope, receive, send, leaf=False)
+            await limit(self._max_body_size, self.app, scope, receive, send)
         else:
             await self.app(scope, receive, send)
 
@@ -824,10 +877,12 @@ class Router(_BodyLimited):
         lifespan: Lifespan[Any] | None = None,
         *,
         middleware: Sequence[Middleware] | None = None,
+        max_body_size: int | None = None,
     ) -> None:
         # A list that keeps route indexes for the router (see _RouteList); any list assigned later works too.
         self.routes: list[BaseRoute] = _RouteList([] if routes is None else routes)
-        self._max_body_size = None  # an instance attribute: read on every request, and cheaper to read than the class's
+        # An instance attribute: read on every request, and cheaper to read than the class's.
+        self._max_body_size = check_limit(max_body_size)
         self.redirect_slashes = redirect_slashes
         self.default: ASGIApp = self.not_found if default is None else default
         self.on_startup = [] if on_startup is None else list(on_startup)
@@ -837,20 +892,19 @@ class Router(_BodyLimited):
             warnings.warn(
                 "The on_startup and on_shutdown parameters are deprecated, and they "
                 "will be removed on version 1.0. Use the lifespan parameter instead. "
-                "See more about it on https://starlette.dev/lifespan/.",
+                "See more about it on https://www.starlette.io/lifespan/.",
                 DeprecationWarning,
-                stacklevel=2,
+                stacklevel=1,  # attributed to this module, as upstream
             )
             if lifespan:
                 warnings.warn(
                     "The `lifespan` parameter cannot be used with `on_startup` or "
                     "`on_shutdown`. Both `on_startup` and `on_shutdown` will be "
                     "ignored.",
-                    stacklevel=2,
+                    stacklevel=1,  # attributed to this module, as upstream
                 )
 
-        import inspect  # deferred (it pulls in ast, dis, tokenize...): routers are built once
-
+        _lazy.load("inspect")
         if lifespan is None:
             self.lifespan_context: Lifespan[Any] = _DefaultLifespan(self)
         elif inspect.isasyncgenfunction(lifespan):
@@ -858,14 +912,14 @@ class Router(_BodyLimited):
                 "async generator function lifespans are deprecated, "
                 "use an @contextlib.asynccontextmanager function instead",
                 DeprecationWarning,
-                stacklevel=2,
+                stacklevel=1,  # attributed to this module, as upstream
             )
             self.lifespan_context = contextlib.asynccontextmanager(lifespan)
         elif inspect.isgeneratorfunction(lifespan):
             warnings.warn(
                 "generator function lifespans are deprecated, use an @contextlib.asynccontextmanager function instead",
                 DeprecationWarning,
-                stacklevel=2,
+                stacklevel=1,  # attributed to this module, as upstream
             )
             self.lifespan_context = _wrap_gen_lifespan_context(lifespan)
         else:
@@ -934,7 +988,7 @@ class Router(_BodyLimited):
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """The main entry point to the Router class."""
         if self._max_body_size is not None and scope["type"] == "http":
-            await run_limited(self._max_body_size, self.middleware_stack, scope, receive, send, leaf=False)
+            await limit(self._max_body_size, self.middleware_stack, scope, receive, send)
         else:
             await self.middleware_stack(scope, receive, send)
 
@@ -951,6 +1005,7 @@ class Router(_BodyLimited):
         if route is None:
             await self._no_route(scope, receive, send)
         else:
+            scope["route"] = route  # the route picked (for OpenTelemetryMiddleware's http.route, among others)
             await route.handle(scope, receive, send)
 
     def _candidates(self, scope: Scope, route_path: str) -> Sequence[_Candidate]:
@@ -1045,9 +1100,9 @@ class Router(_BodyLimited):
         """Deprecated decorator form of ``add_route``."""
         warnings.warn(
             "The `route` decorator is deprecated, and will be removed in version 1.0.0."
-            "Refer to https://starlette.dev/routing/#http-routing for the recommended approach.",
+            "Refer to https://www.starlette.io/routing/#http-routing for the recommended approach.",
             DeprecationWarning,
-            stacklevel=2,
+            stacklevel=1,  # attributed to this module, as upstream
         )
 
         def decorator(func: Callable) -> Callable:  # type: ignore[type-arg]
@@ -1060,9 +1115,9 @@ class Router(_BodyLimited):
         """Deprecated decorator form of ``add_websocket_route``."""
         warnings.warn(
             "The `websocket_route` decorator is deprecated, and will be removed in version 1.0.0. Refer to "
-            "https://starlette.dev/routing/#websocket-routing for the recommended approach.",
+            "https://www.starlette.io/routing/#websocket-routing for the recommended approach.",
             DeprecationWarning,
-            stacklevel=2,
+            stacklevel=1,  # attributed to this module, as upstream
         )
 
         def decorator(func: Callable) -> Callable:  # type: ignore[type-arg]
@@ -1082,9 +1137,9 @@ class Router(_BodyLimited):
         """Deprecated decorator form of ``add_event_handler``."""
         warnings.warn(
             "The `on_event` decorator is deprecated, and will be removed in version 1.0.0. "
-            "Refer to https://starlette.dev/lifespan/ for recommended approach.",
+            "Refer to https://www.starlette.io/lifespan/ for recommended approach.",
             DeprecationWarning,
-            stacklevel=2,
+            stacklevel=1,  # attributed to this module, as upstream
         )
 
         def decorator(func: Callable) -> Callable:  # type: ignore[type-arg]

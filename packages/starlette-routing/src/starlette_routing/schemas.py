@@ -7,22 +7,40 @@ from __future__ import annotations
 
 import inspect
 import re
-from typing import Any, Callable, NamedTuple
+from typing import TYPE_CHECKING, Any, Callable, NamedTuple
 
+from starlette_core._utils import LazyImports
 from starlette_core.requests import Request
 from starlette_core.responses import Response
 from starlette_routing.routing import BaseRoute, Host, Mount, Route
 
 _INSTALL_HINT = "pyyaml must be installed to use {what}: pip install pyyaml"
-_CONVERTOR_SUFFIX = re.compile(r":\w+}")
+_remove_converter_pattern = re.compile(r":\w+}")  # upstream's name
 _HTTP_METHODS = ("get", "post", "put", "patch", "delete", "options")
 
 
-def _yaml(what: str) -> Any:
+def _pyyaml() -> Any:
     try:
         import yaml
     except ImportError:
-        raise ImportError(_INSTALL_HINT.format(what=what)) from None
+        return None
+    return yaml
+
+
+# Upstream's name for what this module imports on first use (see LazyImports): pyyaml, None when it is not installed.
+_lazy = LazyImports(globals(), {"yaml": _pyyaml})
+if TYPE_CHECKING:
+    import yaml as yaml
+else:
+    __getattr__ = _lazy.module_getattr
+    __dir__ = _lazy.module_dir
+
+
+def _yaml(what: str) -> Any:
+    """The module global ``yaml``; an ImportError naming ``what`` needs it when it is None."""
+    yaml = _lazy.load("yaml")
+    if yaml is None:
+        raise ImportError(_INSTALL_HINT.format(what=what))
     return yaml
 
 
@@ -75,7 +93,7 @@ class BaseSchemaGenerator:
 
     def _remove_converter(self, path: str) -> str:
         """``/users/{id:int}`` -> ``/users/{id}``."""
-        return _CONVERTOR_SUFFIX.sub("}", path)
+        return _remove_converter_pattern.sub("}", path)
 
     def parse_docstring(self, func_or_method: Callable[..., Any]) -> dict[str, Any]:
         """The YAML mapping after the last ``---`` of the docstring; ``{}`` if there is none."""

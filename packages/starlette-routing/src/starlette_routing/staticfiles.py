@@ -1,8 +1,11 @@
 """Serve files from directories (``starlette.staticfiles``).
 
 Every path a client sends is confined to the configured directories: ``..`` segments, NUL bytes, backslashes,
-absolute paths and symlinks leading out of a directory (unless ``follow_symlink=True``) all answer 404, never 500.
-File-system calls run in the thread pool so the event loop is never blocked on a slow disk.
+absolute paths and symlinks leading out of a directory (unless ``follow_symlink=True``) are all a 404, never an
+``OSError``. As upstream, ``get_response`` raises ``HTTPException`` for a 404 (no ``404.html`` in html mode), a 405
+or a 401: the application's exception handlers answer them (a ``StaticFiles`` served without a Starlette
+application around it lets them out, as upstream). File-system calls run in the thread pool so the event loop is
+never blocked on a slow disk.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ import anyio.to_thread
 from starlette_core._utils import get_route_path
 from starlette_core.datastructures import URL, Headers
 from starlette_core.exceptions import HTTPException
-from starlette_core.responses import FileResponse, PlainTextResponse, RedirectResponse, Response
+from starlette_core.responses import FileResponse, RedirectResponse, Response
 from starlette_core.types import Receive, Scope, Send
 
 PathLike = Union[str, "os.PathLike[str]"]
@@ -110,14 +113,14 @@ class StaticFiles:
 
     async def get_response(self, path: str, scope: Scope) -> Response:
         if scope["method"] not in ("GET", "HEAD"):
-            return _error(scope, 405, "Method Not Allowed", _ALLOW)
+            raise HTTPException(status_code=405, headers=_ALLOW)
         try:
             full_path, stat_result = await anyio.to_thread.run_sync(self.lookup_path, path)
         except PermissionError:
-            return _error(scope, 401, "Unauthorized")
+            raise HTTPException(status_code=401) from None
         except OSError as exc:
             if exc.errno in _NOT_FOUND_ERRNOS:
-                return _error(scope, 404, "Not Found")
+                raise HTTPException(status_code=404) from None
             raise
 
         if stat_result is not None:
@@ -137,7 +140,7 @@ class StaticFiles:
             full_path, stat_result = await anyio.to_thread.run_sync(self.lookup_path, "404.html")
             if stat_result is not None and stat.S_ISREG(stat_result.st_mode):
                 return FileResponse(full_path, stat_result=stat_result, status_code=404)
-        return _error(scope, 404, "Not Found")
+        raise HTTPException(status_code=404)
 
     def lookup_path(self, path: str) -> tuple[str, os.stat_result | None]:
         """Find ``path`` in the first directory holding it, never looking outside the directories."""
@@ -193,15 +196,19 @@ class StaticFiles:
             raise RuntimeError(f"StaticFiles path '{self.directory}' is not a directory.")
 
     def is_not_modified(self, response_headers: Headers, request_headers: Headers) -> bool:
-        """Whether the client's cached copy is current (``If-None-Match`` wins over ``If-Modified-Since``)."""
+        """Whether the client's cached copy is current.
+
+        ``If-None-Match`` is read as upstream reads it: a comma-separated list of tags, each stripped of spaces and
+        ``W/`` at either end, one of which must equal the response's ``ETag`` as it is; a ``*`` among other tags is
+        just a tag. A lone ``*`` matches any file and, when the header is there, ``If-Modified-Since`` is not read
+        (both RFC 9110, as upstream 1.x; 0.47.3 did neither).
+        """
         if_none_match = request_headers.get("if-none-match")
         if if_none_match:
-            etag = _opaque_tag(response_headers.get("etag", ""))
-            for tag in if_none_match.split(","):
-                tag = tag.strip()
-                if tag == "*" or (etag and _opaque_tag(tag) == etag):
-                    return True
-            return False
+            if if_none_match.strip() == "*":
+                return True
+            etag = response_headers.get("etag")
+            return etag is not None and any(tag.strip(" W/") == etag for tag in if_none_match.split(","))
         if_modified_since = request_headers.get("if-modified-since")
         last_modified = response_headers.get("last-modified")
         if not if_modified_since or not last_modified:
@@ -209,16 +216,3 @@ class StaticFiles:
         since = parsedate(if_modified_since)
         modified = parsedate(last_modified)
         return since is not None and modified is not None and since >= modified
-
-
-def _opaque_tag(tag: str) -> str:
-    """An entity tag without its weakness indicator (If-None-Match uses the weak comparison)."""
-    tag = tag.strip()
-    return tag[2:] if tag.startswith("W/") else tag
-
-
-def _error(scope: Scope, status_code: int, detail: str, headers: dict[str, str] | None = None) -> Response:
-    # Inside an application the exception reaches its handlers (custom 404 pages); mounted bare, answer directly.
-    if "app" in scope:
-        raise HTTPException(status_code=status_code, headers=headers)
-    return PlainTextResponse(detail, status_code=status_code, headers=headers)

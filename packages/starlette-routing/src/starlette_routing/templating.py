@@ -9,25 +9,50 @@ import warnings
 from collections.abc import Mapping, Sequence
 from os import PathLike
 from typing import TYPE_CHECKING, Any, Callable, overload
+from typing import cast as cast  # upstream's module has the name
 
+from starlette_core._utils import LazyImports
 from starlette_core.background import BackgroundTask
 from starlette_core.datastructures import URL
 from starlette_core.requests import Request
 from starlette_core.responses import HTMLResponse
 from starlette_core.types import Receive, Scope, Send
 
-if TYPE_CHECKING:
-    import jinja2
-
 _INSTALL_HINT = "jinja2 must be installed to use Jinja2Templates: pip install jinja2"
 _OPTIONS = ("context", "status_code", "headers", "media_type", "background")
 
 
-def _import_jinja2() -> None:
+def _jinja2() -> Any:
     try:
-        import jinja2  # noqa: F401
+        import jinja2
     except ImportError:
-        raise ImportError(_INSTALL_HINT) from None
+        return None
+    return jinja2
+
+
+def _pass_context() -> Any:
+    jinja2 = _jinja2()
+    if jinja2 is None:
+        raise AttributeError(f"module {__name__!r} has no attribute 'pass_context' (jinja2 is not installed)")
+    return jinja2.pass_context
+
+
+# Upstream's names for what this module imports on first use (see LazyImports): jinja2 (None when it is not
+# installed, as upstream) and its ``pass_context`` (only there with jinja2).
+_lazy = LazyImports(globals(), {"jinja2": _jinja2, "pass_context": _pass_context})
+if TYPE_CHECKING:
+    import jinja2
+    from jinja2 import pass_context
+else:
+    __getattr__ = _lazy.module_getattr
+    __dir__ = _lazy.module_dir
+
+
+def _import_jinja2() -> None:
+    """Load the module globals ``jinja2`` and ``pass_context``; an ImportError naming the extra without jinja2."""
+    if _lazy.load("jinja2") is None:
+        raise ImportError(_INSTALL_HINT)
+    _lazy.load("pass_context")
 
 
 class _TemplateResponse(HTMLResponse):
@@ -93,7 +118,7 @@ class Jinja2Templates:
             warnings.warn(
                 "Extra environment options are deprecated. Use a preconfigured jinja2.Environment instead.",
                 DeprecationWarning,
-                stacklevel=2,
+                stacklevel=1,  # attributed to this module, as upstream
             )
         _import_jinja2()
         assert bool(directory) ^ bool(env), "either 'directory' or 'env' arguments must be passed"
@@ -110,15 +135,11 @@ class Jinja2Templates:
         directory: str | PathLike[str] | Sequence[str | PathLike[str]],
         **env_options: Any,
     ) -> jinja2.Environment:
-        from jinja2 import Environment, FileSystemLoader  # already imported by the constructor
-
-        env_options.setdefault("loader", FileSystemLoader(directory))
+        env_options.setdefault("loader", jinja2.FileSystemLoader(directory))
         env_options.setdefault("autoescape", True)
-        return Environment(**env_options)
+        return jinja2.Environment(**env_options)
 
     def _setup_env_defaults(self, env: jinja2.Environment) -> None:
-        from jinja2 import pass_context  # already imported by the constructor
-
         @pass_context
         def url_for(context: Mapping[str, Any], name: str, /, **path_params: Any) -> URL:
             request: Request = context["request"]
@@ -163,7 +184,7 @@ class Jinja2Templates:
                 "The first parameter should be the `Request` instance.\n"
                 'Replace `TemplateResponse(name, {"request": request})` by `TemplateResponse(request, name)`.',
                 DeprecationWarning,
-                stacklevel=2,
+                stacklevel=1,  # attributed to this module, as upstream
             )
             name, rest = args[0], args[1:]
             request = None
@@ -179,7 +200,7 @@ class Jinja2Templates:
                     "The `TemplateResponse` now requires the `request` argument.\n"
                     'Replace `TemplateResponse(name, {"context": context})` by `TemplateResponse(request, name)`.',
                     DeprecationWarning,
-                    stacklevel=2,
+                    stacklevel=1,  # attributed to this module, as upstream
                 )
             request = kwargs.get("request")
             name = kwargs["name"]

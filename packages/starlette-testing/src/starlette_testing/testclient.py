@@ -10,12 +10,16 @@ from __future__ import annotations
 import contextlib
 import functools
 import inspect
+import io as io  # upstream's module has the name
 import json
 import math
 import queue
+import sys as sys  # upstream's module has the name
 import warnings
-from collections.abc import Awaitable, Generator, Iterable, Iterator, MutableMapping, Sequence
+from collections.abc import Awaitable, Generator, Iterable, Iterator, Mapping, MutableMapping, Sequence
 from concurrent.futures import Future
+from contextlib import AbstractContextManager as AbstractContextManager  # upstream's module has the name
+from types import GeneratorType as GeneratorType  # upstream's module has the name
 from typing import TYPE_CHECKING, Any, Callable, ContextManager, Literal, Optional, TypedDict, Union, cast
 from urllib.parse import unquote, urljoin
 
@@ -25,11 +29,20 @@ import anyio.from_thread
 import httpx
 from anyio.streams.stapled import StapledObjectStream
 
+from starlette_core._utils import LazyImports, is_async_callable, typing_name
 from starlette_core.types import ASGIApp, Message, Receive, Scope, Send
 from starlette_core.websockets import WebSocketDisconnect
 
+# Upstream's names for what this module imports on first use (see LazyImports): typing_extensions is slow to import.
+_lazy = LazyImports(
+    globals(),
+    {"Self": functools.partial(typing_name, "Self"), "TypeGuard": functools.partial(typing_name, "TypeGuard")},
+)
 if TYPE_CHECKING:
     from typing_extensions import Self
+else:
+    __getattr__ = _lazy.module_getattr
+    __dir__ = _lazy.module_dir
 
 __all__ = [
     "ASGI2App",
@@ -46,6 +59,7 @@ ASGI2App = Callable[[Scope], ASGIInstance]
 ASGI3App = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 _PortalFactoryType = Callable[[], ContextManager[anyio.from_thread.BlockingPortal]]
+_RequestData = Mapping[str, Union[str, Iterable[str], bytes]]  # upstream's name
 
 # How long to wait, after a "lifespan.*.failed" message, for the application to raise the underlying error.
 _LIFESPAN_FAILURE_GRACE = 1.0
@@ -53,17 +67,11 @@ _LIFESPAN_FAILURE_GRACE = 1.0
 _DEFAULT_PORTS = {"http": 80, "ws": 80, "https": 443, "wss": 443}
 
 
-def _is_async_callable(obj: Any) -> bool:
-    while isinstance(obj, functools.partial):
-        obj = obj.func
-    return inspect.iscoroutinefunction(obj) or (callable(obj) and inspect.iscoroutinefunction(obj.__call__))
-
-
 def _is_asgi3(app: Union[ASGI2App, ASGI3App]) -> bool:
     if inspect.isclass(app):
         # A class is ASGI 3 only when instantiating it gives something awaitable.
         return hasattr(app, "__await__")
-    return _is_async_callable(app)
+    return is_async_callable(app)
 
 
 class _WrapASGI2:
@@ -226,6 +234,18 @@ class WebSocketTestSession:
         return json.loads(text)
 
 
+def _next_chunk(chunks: Iterator[bytes]) -> Optional[bytes]:
+    """The next chunk of a request body as bytes of its own, or None at the end.
+
+    A bytearray or memoryview from a generator is copied as it is read: its owner may change it once it is handed
+    over. Anything that is not bytes-like is a TypeError, as upstream's TestClient raises.
+    """
+    chunk = next(chunks, None)
+    if chunk is None or type(chunk) is bytes:
+        return chunk
+    return memoryview(chunk).tobytes()
+
+
 class _TestClientTransport(httpx.BaseTransport):
     """An httpx transport that hands each request to the ASGI application."""
 
@@ -298,7 +318,8 @@ class _TestClientTransport(httpx.BaseTransport):
 
     def _run_http(self, request: httpx.Request, scope: Scope) -> httpx.Response:
         chunks: Iterator[bytes] = iter(cast(Iterable[bytes], request.stream))
-        pending: Optional[bytes] = next(chunks, None)
+        pending: Optional[bytes] = None  # the chunk after the one handed over, read ahead to set "more_body"
+        body_started = False
         request_complete = False
         response_started = False
         response_complete: anyio.Event
@@ -310,14 +331,19 @@ class _TestClientTransport(httpx.BaseTransport):
         context: Any = None
 
         async def receive() -> Message:
-            nonlocal request_complete, pending
+            nonlocal request_complete, pending, body_started
             if request_complete:
                 # Like a server: the client "disconnects" once the whole response has been sent.
                 if not response_complete.is_set():
                     await response_complete.wait()
                 return {"type": "http.disconnect"}
-            chunk = pending
-            pending = next(chunks, None)
+            # The body is read as the app asks for it (a failing body stream fails in the app, as upstream).
+            if body_started:
+                chunk = pending
+            else:
+                body_started = True
+                chunk = _next_chunk(chunks)
+            pending = _next_chunk(chunks)
             request_complete = pending is None
             return {"type": "http.request", "body": chunk or b"", "more_body": not request_complete}
 
@@ -333,7 +359,11 @@ class _TestClientTransport(httpx.BaseTransport):
                 assert response_started, 'Received "http.response.body" without "http.response.start".'
                 assert not response_complete.is_set(), 'Received "http.response.body" after response completed.'
                 if not is_head:
-                    body_parts.append(message.get("body", b""))
+                    body = message.get("body", b"")
+                    if type(body) is not bytes:
+                        # A copy: the app may change its bytearray (or what a memoryview shows) once it is sent.
+                        body = memoryview(body).tobytes()
+                    body_parts.append(body)
                 if not message.get("more_body", False):
                     response_complete.set()
             elif message_type == "http.response.debug":
@@ -437,9 +467,9 @@ class TestClient(httpx.Client):
         if timeout is not httpx.USE_CLIENT_DEFAULT:
             warnings.warn(
                 "You should not use the 'timeout' argument with the TestClient. "
-                "See https://github.com/Kludex/starlette/issues/1108 for more information.",
+                "See https://github.com/encode/starlette/issues/1108 for more information.",
                 DeprecationWarning,
-                stacklevel=2,
+                stacklevel=1,  # attributed to this module, as upstream
             )
         return super().request(
             method,
