@@ -23,10 +23,10 @@ bearer token and ``SHOWCASE_DEBUG=true`` shows tracebacks. The defaults are for 
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import re
 import secrets
-import sys
 from collections import deque
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import asdict, dataclass
@@ -81,8 +81,8 @@ CHAT_INBOX = 32  # messages waiting for a chat client before a broadcast waits f
 CHAT_SLOW_CLIENT = 2.0  # seconds a broadcast waits for a client with a full inbox before giving up on it
 ROOM_NAME = re.compile(r"[A-Za-z0-9_-]{1,32}")
 
-# graphql-core 3.3, which starlette.graphql needs, runs on Python 3.10 and later.
-GRAPHQL = sys.version_info >= (3, 10)
+# The GraphQL page needs graphql-core (starlette-routing's `graphql` extra, which `full` brings).
+GRAPHQL = importlib.util.find_spec("graphql") is not None
 
 
 # --- State (in memory: it lives as long as the process) ---------------------------------------------------------
@@ -501,7 +501,7 @@ routes: list[BaseRoute] = [
     Mount("/static", app=StaticFiles(directory=HERE / "static"), name="static"),
 ]
 
-if sys.version_info >= (3, 10):  # pragma: no cover
+if GRAPHQL:  # pragma: no cover
     from examples.graphql_app import SCHEMA, Root
     from starlette.graphql import GraphQLApp
 

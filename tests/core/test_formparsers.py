@@ -238,16 +238,16 @@ async def test_urlencoded_part_too_large_stops_reading() -> None:
     parser.max_part_size = 1024
     with pytest.raises(MultiPartException) as info:
         await parser.parse()
-    assert info.value.message == "Part exceeded maximum size of 1KB."
+    assert info.value.message == "Field exceeded maximum size of 1KB."
     assert body.read == 3
     assert body.closed
 
 
 @pytest.mark.anyio
 async def test_urlencoded_part_size_counts_the_name_too() -> None:
-    with pytest.raises(MultiPartException, match="Part exceeded maximum size"):
+    with pytest.raises(MultiPartException, match="Field exceeded maximum size"):
         await parse_urlencoded(b"n" * 1000 + b"=" + b"v" * 100, max_part_size=1024)
-    with pytest.raises(MultiPartException, match="Part exceeded maximum size"):
+    with pytest.raises(MultiPartException, match="Field exceeded maximum size"):
         await parse_urlencoded(b"n" * 2000, max_part_size=1024)
     form = await parse_urlencoded(b"n" * 1000 + b"=" + b"v" * 24, max_part_size=1024)
     assert form["n" * 1000] == "v" * 24
@@ -257,7 +257,7 @@ async def test_urlencoded_part_size_counts_the_name_too() -> None:
 async def test_urlencoded_default_part_size() -> None:
     value = b"v" * (1024 * 1024 - 1)
     assert (await parse_urlencoded(b"k=" + value))["k"] == value.decode()
-    with pytest.raises(MultiPartException, match=r"^Part exceeded maximum size of 1024KB\.$"):
+    with pytest.raises(MultiPartException, match=r"^Field exceeded maximum size of 1024KB\.$"):
         await parse_urlencoded(b"k=" + value + b"vv")
 
 

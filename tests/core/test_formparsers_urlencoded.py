@@ -208,12 +208,12 @@ async def test_a_field_growing_over_many_chunks() -> None:
     assert result[1] == [("a", "1"), ("big", "x" * 9), ("c", "3")]
     assert await same_as_python_multipart(chunks, max_part_size=11) == (
         "error",
-        "Part exceeded maximum size of 0KB.",
+        "Field exceeded maximum size of 0KB.",
         4,
     )
     assert await same_as_python_multipart([b"name", b"name", b"name&"], max_part_size=8) == (
         "error",
-        "Part exceeded maximum size of 0KB.",
+        "Field exceeded maximum size of 0KB.",
         3,
     )
 

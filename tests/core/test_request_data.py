@@ -105,13 +105,13 @@ def test_cookie_parser_unquotes_only_when_there_are_quotes() -> None:
     assert cookie_parser('a="b') == {"a": '"b'}
 
 
-def test_cookies_come_from_the_first_cookie_header_whether_or_not_headers_were_read() -> None:
-    raw = [(b"host", b"example.com"), (b"cookie", b"a=1; b=2"), (b"cookie", b"c=3")]
+def test_cookies_come_from_every_cookie_header_whether_or_not_headers_were_read() -> None:
+    raw = [(b"host", b"example.com"), (b"cookie", b"a=1; b=2"), (b"x", b"y"), (b"cookie", b"c=3; a=4")]
     unread = HTTPConnection(make_scope(headers=list(raw)))
-    assert unread.cookies == {"a": "1", "b": "2"}
+    assert unread.cookies == {"a": "4", "b": "2", "c": "3"}
     read_first = HTTPConnection(make_scope(headers=list(raw)))
     assert read_first.headers["cookie"] == "a=1; b=2"
-    assert read_first.cookies == {"a": "1", "b": "2"}
+    assert read_first.cookies == {"a": "4", "b": "2", "c": "3"}
     assert HTTPConnection(make_scope(headers=[(b"host", b"example.com")])).cookies == {}
 
 
@@ -129,4 +129,4 @@ def test_cookies_come_from_a_subclass_headers(read_headers_first: bool) -> None:
     conn = InjectedCookie(make_scope(headers=[(b"cookie", b"a=1")]))
     if read_headers_first:  # the base class's headers are cached by then; the subclass's are still what counts
         assert conn.headers["cookie"] == "injected=yes"
-    assert conn.cookies == {"injected": "yes"}
+    assert conn.cookies == {"injected": "yes", "a": "1"}

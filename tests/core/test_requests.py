@@ -587,7 +587,7 @@ async def test_form_limits_are_passed_to_the_multipart_parser() -> None:
 async def test_form_limits_are_passed_to_the_urlencoded_parser() -> None:
     receive, _ = chunked_receive(b"a=" + b"x" * 2048)
     request = Request(form_scope("application/x-www-form-urlencoded"), receive)
-    with pytest.raises(MultiPartException, match=r"^Part exceeded maximum size of 1KB\.$"):
+    with pytest.raises(MultiPartException, match=r"^Field exceeded maximum size of 1KB\.$"):
         await request.form(max_part_size=1024)
 
 

@@ -2,8 +2,7 @@
 
 The apps run under a real server on loopback, in Debian's headless Chromium driven by selenium, with the fixtures of
 tests/e2e/test_showcase_browser.py. The machine has no route to the internet, so GraphiQL's CDN cannot be reached:
-the page must say so rather than stay on "Loading GraphiQL...". graphql-core needs Python 3.10 or later, so this
-module is not collected on 3.9 (tests/conftest.py).
+the page must say so rather than stay on "Loading GraphiQL...".
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 The app runs under a real server on loopback; Debian's headless Chromium, driven by selenium, uses it as a person
 would (tests/e2e/test_debug_page_browser.py has the browser's settings). Its GraphiQL page is tested in
-tests/e2e/test_graphql_browser.py (graphql-core needs Python 3.10 or later).
+tests/e2e/test_graphql_browser.py.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The showcase's GraphQL page (examples/showcase): the message board of examples/graphql_app.py, mounted at /graphql.
 
-graphql-core 3.3 needs Python 3.10 or later, so this module is not collected on 3.9 (tests/conftest.py); there the
-showcase mounts no GraphQL page, which tests/integration/test_example_showcase.py checks.
+Without graphql-core the showcase mounts no GraphQL page (tests/integration/test_example_showcase.py checks which);
+it runs on every Python the packages support (graphql-core 3.2 on 3.9, 3.3 later).
 """
 
 from __future__ import annotations

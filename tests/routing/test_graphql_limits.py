@@ -2,18 +2,31 @@
 
 from __future__ import annotations
 
+import importlib
 import time
 from typing import Any, Callable
 
 import anyio
+import graphql
 import pytest
 from graphql import build_schema, get_introspection_query
-from graphql.execution import executor
 
 from starlette_routing.graphql import GraphQLApp
 from tests.routing._graphql_schemas import SCHEMAS, Service
 
 TestClientFactory = Callable[..., Any]
+
+# Where GraphQLApp puts its any-backend gather: 3.3's executor helper, or the asyncio.gather 3.2's execute imported.
+GATHER = (
+    ("graphql.execution.executor", "gather_with_cancel")
+    if graphql.version_info >= (3, 3)
+    else ("graphql.execution.execute", "gather")
+)
+
+
+def installed_gather() -> Any:
+    module, name = GATHER
+    return vars(importlib.import_module(module))[name]
 
 
 @pytest.fixture
@@ -251,7 +264,7 @@ def test_a_failing_field_cancels_its_siblings(test_client_factory: TestClientFac
 @pytest.mark.anyio
 async def test_gather_replacement_keeps_order_and_first_error(make_app: Callable[..., GraphQLApp]) -> None:
     make_app()
-    gather = vars(executor)["gather_with_cancel"]
+    gather = installed_gather()
 
     async def value(result: int) -> int:
         await anyio.sleep(0)
@@ -266,9 +279,38 @@ async def test_gather_replacement_keeps_order_and_first_error(make_app: Callable
         await gather(value(1), failure("first"))
 
 
+@pytest.mark.anyio
+async def test_gather_replacement_returns_exceptions_when_asked(make_app: Callable[..., GraphQLApp]) -> None:
+    # graphql-core 3.2 gathers abstract types' is_type_of results so (asyncio.gather's flag): every one runs to its
+    # end, the errors in their places
+    make_app()
+    gather = installed_gather()
+    finished = []
+
+    async def value(result: int) -> int:
+        await anyio.sleep(0)
+        await anyio.sleep(0)
+        finished.append(result)
+        return result
+
+    async def failure(message: str) -> int:
+        await anyio.sleep(0)
+        raise LookupError(message)
+
+    results = await gather(failure("first"), value(1), failure("second"), value(2), return_exceptions=True)
+    assert [type(r).__name__ if isinstance(r, Exception) else r for r in results] == [
+        "LookupError",
+        1,
+        "LookupError",
+        2,
+    ]
+    assert [str(r) for r in results[::2]] == ["first", "second"]
+    assert sorted(finished) == [1, 2]
+
+
 def test_gather_is_installed_once(make_app: Callable[..., GraphQLApp]) -> None:
     make_app()
-    installed = vars(executor)["gather_with_cancel"]
+    installed = installed_gather()
     make_app()
-    assert vars(executor)["gather_with_cancel"] is installed
+    assert installed_gather() is installed
     assert getattr(installed, "_any_backend", False)

@@ -149,6 +149,10 @@ class SimpleUser(BaseUser):
     def display_name(self) -> str:
         return self.username
 
+    @property
+    def identity(self) -> str:
+        return self.username  # (as upstream 1.7)
+
 
 class UnauthenticatedUser(BaseUser):
     """The anonymous user, set when the backend returns None."""
@@ -160,3 +164,7 @@ class UnauthenticatedUser(BaseUser):
     @property
     def display_name(self) -> str:
         return ""
+
+    @property
+    def identity(self) -> str:
+        return ""  # (as upstream 1.7)

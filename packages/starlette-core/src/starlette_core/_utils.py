@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import functools
 import importlib
+import re
 import sys
-from collections.abc import Awaitable, Generator, Mapping
-from contextlib import AbstractAsyncContextManager, contextmanager
+from collections.abc import AsyncGenerator, Awaitable, Generator, Mapping
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager
 from typing import TYPE_CHECKING, Any, Callable, Generic, Protocol, TypeVar, overload
 
 from starlette_core.types import Scope
@@ -102,6 +103,67 @@ def collapse_excgroups() -> Generator[None, None, None]:
         raise exc
 
 
+@asynccontextmanager
+async def create_collapsing_task_group() -> AsyncGenerator[anyio.abc.TaskGroup, None]:
+    """``anyio.create_task_group()``, but a failure of exactly one task is raised as itself rather than inside an
+    exception group (its cause and context kept); several failures still raise the group. (As upstream 1.x's helper
+    of the same name, which code around Starlette imports.)"""
+    import anyio
+
+    try:
+        async with anyio.create_task_group() as task_group:
+            yield task_group
+    except BaseExceptionGroup as group:
+        if len(group.exceptions) != 1:
+            raise
+        error = group.exceptions[0]
+        raise error from error.__cause__ or (None if error.__suppress_context__ else error.__context__)
+
+
+def _parsed_host_class() -> Any:
+    # ParsedHost, made when first used: dataclasses imports inspect, which a cheap import leaves out.
+    from dataclasses import dataclass
+
+    @dataclass(frozen=True)
+    class ParsedHost:
+        """A ``Host`` header split by ``parse_host_header``: ``host`` keeps the brackets of an IP literal; ``port``
+        is the digits as written, or None."""
+
+        host: str
+        port: str | None
+
+    ParsedHost.__qualname__ = "ParsedHost"
+    return ParsedHost
+
+
+# host[:port]: a bracketed IP literal (IPv6, or IPvFuture "v1.x") or a name of RFC 3986's reg-name characters
+# (unreserved, sub-delims and "%"); the port is ASCII digits.
+_HOST_HEADER = re.compile(
+    r"(?P<host>\[(?:(?P<ipv6>[0-9A-Fa-f:.]+)|v[0-9A-Fa-f]+\.[A-Za-z0-9._~!$&'()*+,;=:-]+)\]"
+    r"|[A-Za-z0-9._~!$&'()*+,;=%-]+)"
+    r"(?::(?P<port>[0-9]+))?"
+)
+
+
+def parse_host_header(host_header: str | None) -> ParsedHost | None:
+    """A ``Host`` header's host and port, or None when there is none or it is not a plain ``host[:port]`` (as
+    upstream 1.x's helper of the same name)."""
+    if host_header is None:
+        return None
+    match = _HOST_HEADER.fullmatch(host_header)
+    if match is None:
+        return None
+    ipv6 = match["ipv6"]
+    if ipv6 is not None:
+        import ipaddress
+
+        try:
+            ipaddress.IPv6Address(ipv6)
+        except ValueError:
+            return None
+    return _lazy.load("ParsedHost")(match["host"], match["port"])  # type: ignore[no-any-return]
+
+
 def get_route_path(scope: Scope) -> str:
     """The request path relative to ``scope["root_path"]`` (the mount point), for routing."""
     path: str = scope["path"]
@@ -190,12 +252,23 @@ def typing_name(name: str) -> Any:
 # tokenize...: it is only needed when apps are put together.
 _lazy = LazyImports(
     globals(),
-    {"iscoroutinefunction": "inspect:iscoroutinefunction", "TypeIs": functools.partial(typing_name, "TypeIs")},
+    {
+        "iscoroutinefunction": "inspect:iscoroutinefunction",
+        "TypeIs": functools.partial(typing_name, "TypeIs"),
+        "ParsedHost": _parsed_host_class,
+    },
 )
 if TYPE_CHECKING:
+    from dataclasses import dataclass
     from inspect import iscoroutinefunction
 
+    import anyio.abc
     from typing_extensions import TypeIs as TypeIs
+
+    @dataclass(frozen=True)
+    class ParsedHost:
+        host: str
+        port: str | None
 else:
     __getattr__ = _lazy.module_getattr
     __dir__ = _lazy.module_dir

@@ -62,9 +62,11 @@ class Config:
         env_file: str | Path | None = None,
         environ: Mapping[str, str] = environ,
         env_prefix: str = "",
+        encoding: str = "utf-8",
     ) -> None:
         self.environ = environ
         self.env_prefix = env_prefix
+        self.encoding = encoding  # of env_file (as upstream 0.49)
         self.file_values: dict[str, str] = {}
         if env_file is not None:
             if not os.path.isfile(env_file):
@@ -112,7 +114,7 @@ class Config:
 
     def _read_file(self, file_name: str | Path) -> dict[str, str]:
         file_values: dict[str, str] = {}
-        with open(file_name, encoding="utf-8") as input_file:
+        with open(file_name, encoding=self.encoding) as input_file:
             for raw_line in input_file:
                 line = raw_line.strip()
                 if "=" in line and not line.startswith("#"):

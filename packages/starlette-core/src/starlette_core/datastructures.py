@@ -109,6 +109,9 @@ class URL:
             assert not components, 'Cannot set both "scope" and "**components".'
             scheme = scope.get("scheme", "http")
             path: str = scope["path"]
+            if "?" in path or "#" in path:
+                # A decoded "?" or "#" of the path stays part of the path (as upstream 1.9).
+                path = path.replace("?", "%3F").replace("#", "%23")
             if path and path[0] != "/":
                 # A path must never be able to supply the authority part of the URL ("@evil.com/x").
                 path = "/" + path
@@ -193,6 +196,9 @@ class URL:
                 if not hostname.endswith("]"):
                     hostname = hostname.rsplit(":", 1)[0]
 
+            if ":" in hostname and not hostname.startswith("["):
+                # An IPv6 address: bracketed in a URL (as upstream 1.8).
+                hostname = f"[{hostname}]"
             netloc = hostname
             if port is not None:
                 netloc = f"{netloc}:{port}"
@@ -402,12 +408,22 @@ class ImmutableMultiDict(Mapping[_KeyType, _CovariantValueType]):
     def __eq__(self, other: Any) -> bool:
         if not isinstance(other, self.__class__):
             return False
-        return sorted(self._list) == sorted(other._list)
+        # Equal when every key has the same values in the same order; the order of different keys does not
+        # matter (as upstream 1.10; 0.47.3 sorted the pairs, so a key's values could be in any order, and
+        # values that do not sort, such as uploaded files, raised TypeError).
+        return len(self._list) == len(other._list) and _values_by_key(self._list) == _values_by_key(other._list)
 
     __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
         return f"{self.__class__.__name__}({self.multi_items()!r})"
+
+
+def _values_by_key(items: list[tuple[Any, Any]]) -> dict[Any, list[Any]]:
+    values: dict[Any, list[Any]] = {}
+    for key, value in items:
+        values.setdefault(key, []).append(value)
+    return values
 
 
 _MULTIDICT_GETITEM = ImmutableMultiDict.__getitem__
@@ -865,3 +881,19 @@ class State:
 
     def __delattr__(self, key: Any) -> None:
         del self._state[key]
+
+    # Also a mapping of its attributes (as upstream 0.52): state["key"], len(state), iteration over the names.
+    def __getitem__(self, key: str) -> Any:
+        return self._state[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self._state[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self._state[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._state)
+
+    def __len__(self) -> int:
+        return len(self._state)

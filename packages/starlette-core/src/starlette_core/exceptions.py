@@ -5,7 +5,7 @@ from __future__ import annotations
 import http
 from collections.abc import Mapping
 
-__all__ = ["HTTPException", "WebSocketException"]
+__all__ = ["HTTPException", "StarletteDeprecationWarning", "WebSocketException"]
 
 
 def _reason_phrase(status_code: int) -> str:
@@ -34,6 +34,15 @@ class HTTPException(Exception):
 
     def __repr__(self) -> str:
         return f"{self.__class__.__name__}(status_code={self.status_code!r}, detail={self.detail!r})"
+
+
+class StarletteDeprecationWarning(UserWarning, DeprecationWarning):
+    """The category of upstream 1.x's deprecation warnings (as upstream 0.48).
+
+    Upstream makes it a ``UserWarning``, which Python shows by default; it is a ``DeprecationWarning`` too, so that
+    code written for 0.47.3 (``pytest.deprecated_call()``, ``filterwarnings("ignore", category=DeprecationWarning)``)
+    still catches it.
+    """
 
 
 class WebSocketException(Exception):

@@ -17,7 +17,7 @@ import importlib
 import sys
 from collections.abc import AsyncGenerator, Sequence
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import Enum, EnumMeta
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote_plus as unquote_plus  # upstream's module has the name
 from urllib.parse import unquote_to_bytes
@@ -25,6 +25,7 @@ from urllib.parse import unquote_to_bytes
 from starlette_core._utils import LazyImports
 from starlette_core.concurrency import run_in_threadpool
 from starlette_core.datastructures import FormData, Headers, UploadFile
+from starlette_core.exceptions import StarletteDeprecationWarning
 
 __all__ = [
     "FormMessage",
@@ -257,7 +258,23 @@ def _unquote_plus(src: bytes | bytearray, codec: str) -> str:
     return data.decode(codec, "replace")
 
 
-class FormMessage(Enum):
+_FORM_MESSAGE_DEPRECATED = "`FormMessage` is deprecated and will be removed in a future version."
+
+
+class _DeprecatedEnumCall(EnumMeta):
+    # Looking a member up by value (FormMessage(1), which unpickling does too) warns, as upstream 1.x's
+    # @deprecated class does; its members, iteration and FormMessage["END"] do not.
+    def __call__(cls, *args: Any, **kwargs: Any) -> Any:
+        import warnings
+
+        warnings.warn(_FORM_MESSAGE_DEPRECATED, StarletteDeprecationWarning, stacklevel=2)
+        return super().__call__(*args, **kwargs)
+
+
+class FormMessage(Enum, metaclass=_DeprecatedEnumCall):
+    """Unused (as upstream, which deprecates it in 1.x)."""
+
+    __deprecated__ = _FORM_MESSAGE_DEPRECATED
     FIELD_START = 1
     FIELD_NAME = 2
     FIELD_DATA = 3
@@ -290,20 +307,38 @@ def _part_too_large(limit: int) -> MultiPartException:
     return MultiPartException(f"Part exceeded maximum size of {int(limit / 1024)}KB.")
 
 
+def _field_too_large(limit: int) -> MultiPartException:
+    # A urlencoded field's message (upstream 1.x's FormParser); a multipart part's is the one above.
+    return MultiPartException(f"Field exceeded maximum size of {int(limit / 1024)}KB.")
+
+
 class FormParser:
     """Parser for ``application/x-www-form-urlencoded`` bodies.
 
-    ``max_fields`` and ``max_part_size`` (the encoded size of one ``name=value`` pair) apply here too; set them on
-    the instance (``Request.form()`` does) to change the defaults.
+    ``max_fields`` (the number of ``name=value`` pairs) and ``max_part_size`` (the encoded size of one pair, its
+    ``=`` not counted) are keyword arguments (as upstream 1.3.1) and attributes (set them on the class or the
+    instance; ``Request.form()`` does); past either, ``parse()`` raises ``MultiPartException`` (a 400 from
+    ``Request.form()``).
     """
 
     max_fields: int | float = 1000
     max_part_size: int = 1024 * 1024
 
-    def __init__(self, headers: Headers, stream: AsyncGenerator[bytes, None]) -> None:
+    def __init__(
+        self,
+        headers: Headers,
+        stream: AsyncGenerator[bytes, None],
+        *,
+        max_fields: int | float | None = None,
+        max_part_size: int | None = None,
+    ) -> None:
         self._multipart = _load_multipart()
         self.headers = headers
         self.stream = stream
+        if max_fields is not None:
+            self.max_fields = max_fields
+        if max_part_size is not None:
+            self.max_part_size = max_part_size
         self._fields = 0
         self._name = bytearray()
         self._value = bytearray()
@@ -326,7 +361,7 @@ class FormParser:
 
     def _check_size(self) -> None:
         if len(self._name) + len(self._value) > self.max_part_size:
-            raise _part_too_large(self.max_part_size)
+            raise _field_too_large(self.max_part_size)
 
     def on_field_end(self) -> None:
         self._raw_items.append((bytes(self._name), bytes(self._value)))
@@ -454,7 +489,7 @@ def _check_fields(fields: Sequence[bytes | bytearray], before: int, max_fields: 
             raise _too_many_fields(max_fields)
         # The size of a field is that of its name and value: the "=" between them does not count.
         if len(pair) - (b"=" in pair) > max_part_size:
-            raise _part_too_large(max_part_size)
+            raise _field_too_large(max_part_size)
 
 
 # The longest boundary a multipart body may have (RFC 2046 allows 70 characters): python-multipart's own limit in

@@ -274,6 +274,7 @@ class Response:
         secure: bool = False,
         httponly: bool = False,
         samesite: Literal["lax", "strict", "none"] | None = "lax",
+        partitioned: bool = False,
     ) -> None:
         self.set_cookie(
             key,
@@ -284,6 +285,7 @@ class Response:
             secure=secure,
             httponly=httponly,
             samesite=samesite,
+            partitioned=partitioned,
         )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -574,6 +576,9 @@ def _replace_headers(
     return [item for item in raw_headers if item[0] not in names] + replacements
 
 
+_RANGE_METHODS = frozenset(("GET", "HEAD"))
+
+
 class FileResponse(Response):
     chunk_size = 64 * 1024
     # A Range header with more byte-range-specs than this is ignored and the whole file is sent with a 200, as
@@ -605,7 +610,8 @@ class FileResponse(Response):
             )
         if media_type is None:
             _lazy.load("guess_type")
-            media_type = guess_type(filename or path)[0] or "text/plain"
+            # An unknown type is sent as bytes, as upstream 1.1 (0.47.3: text/plain, which browsers render).
+            media_type = guess_type(filename or path)[0] or "application/octet-stream"
         self.media_type = media_type
         self.background = background
         self._init_headers_without_body(headers)
@@ -635,9 +641,12 @@ class FileResponse(Response):
         _raw_setdefault(raw_headers, b"etag", etag)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        send_header_only = scope["method"].upper() == "HEAD"
+        # A websocket scope has no method: the response is a denial response (WebSocket.send_denial_response) to
+        # the handshake, which is a GET (so never header-only), sent without pathsend, as upstream 1.x.
+        is_http = scope["type"] == "http"
+        send_header_only = is_http and scope["method"].upper() == "HEAD"
         extensions = scope.get("extensions")
-        send_pathsend = extensions is not None and "http.response.pathsend" in extensions
+        send_pathsend = is_http and extensions is not None and "http.response.pathsend" in extensions
 
         stat_result = self.stat_result
         if stat_result is None:
@@ -662,7 +671,10 @@ class FileResponse(Response):
 
     def _range_to_answer(self, scope: Scope) -> str | None:
         """The Range header to answer, or None to send the whole file: no Range header, an If-Range that does not
-        match this file, or more byte-range-specs than ``max_ranges``."""
+        match this file, or more byte-range-specs than ``max_ranges``; a request other than GET or HEAD, as
+        upstream 1.10 (RFC 9110 defines Range for GET only)."""
+        if scope.get("method", "GET").upper() not in _RANGE_METHODS:  # (a websocket handshake is a GET)
+            return None
         http_range: str | None = None
         http_if_range: str | None = None
         for key, value in scope["headers"]:  # the first of each, as Headers.get() would give

@@ -8,11 +8,11 @@ from collections.abc import AsyncIterator, Iterable
 from typing import Any, Optional
 from typing import cast as cast  # upstream's module has the name
 
-from starlette_core.requests import HTTPConnection
+from starlette_core.requests import HTTPConnection, StateT
 from starlette_core.responses import Response
 from starlette_core.types import Message, Receive, Scope, Send
 
-__all__ = ["WebSocket", "WebSocketClose", "WebSocketDisconnect", "WebSocketState"]
+__all__ = ["WebSocket", "WebSocketClose", "WebSocketDisconnect", "WebSocketDisconnected", "WebSocketState"]
 
 
 class WebSocketState(enum.Enum):
@@ -48,7 +48,12 @@ def _disconnect_error(message: Message) -> WebSocketDisconnect:
     return WebSocketDisconnect(message.get("code", 1000), message.get("reason"))
 
 
-class WebSocket(HTTPConnection):
+class WebSocketDisconnected(RuntimeError):
+    """Raised when a websocket is used after it was closed or disconnected, or before it was accepted (as upstream
+    1.7). A ``RuntimeError``, which 0.47.3 raised there, so ``except RuntimeError`` still catches it."""
+
+
+class WebSocket(HTTPConnection[StateT]):
     """A websocket connection: the ASGI message exchange behind a state machine for each side."""
 
     def __init__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -79,7 +84,7 @@ class WebSocket(HTTPConnection):
                 raise RuntimeError(f'Expected ASGI message "websocket.connect", but got {message_type!r}')
             self.client_state = _CONNECTED
             return message
-        raise RuntimeError('Cannot call "receive" once a disconnect message has been received.')
+        raise WebSocketDisconnected('Cannot call "receive" once a disconnect message has been received.')
 
     async def send(self, message: Message) -> None:
         """Send one ASGI message, checking that it is valid for the application's state."""
@@ -118,7 +123,7 @@ class WebSocket(HTTPConnection):
                 self.application_state = _DISCONNECTED
             await self._send(message)
         else:
-            raise RuntimeError('Cannot call "send" once a close message has been sent.')
+            raise WebSocketDisconnected('Cannot call "send" once a close message has been sent.')
 
     async def accept(
         self,
@@ -135,7 +140,7 @@ class WebSocket(HTTPConnection):
     # coroutine per message (see benchmarks/README.md).
     async def receive_text(self) -> str:
         if self.application_state is not _CONNECTED:
-            raise RuntimeError(_NOT_CONNECTED)
+            raise WebSocketDisconnected(_NOT_CONNECTED)
         message = await self.receive()
         if message["type"] == "websocket.disconnect":
             raise _disconnect_error(message)
@@ -144,7 +149,7 @@ class WebSocket(HTTPConnection):
 
     async def receive_bytes(self) -> bytes:
         if self.application_state is not _CONNECTED:
-            raise RuntimeError(_NOT_CONNECTED)
+            raise WebSocketDisconnected(_NOT_CONNECTED)
         message = await self.receive()
         if message["type"] == "websocket.disconnect":
             raise _disconnect_error(message)
@@ -155,7 +160,7 @@ class WebSocket(HTTPConnection):
         if mode not in _JSON_MODES:
             raise RuntimeError(_BAD_MODE)
         if self.application_state is not _CONNECTED:
-            raise RuntimeError(_NOT_CONNECTED)
+            raise WebSocketDisconnected(_NOT_CONNECTED)
         message = await self.receive()
         if message["type"] == "websocket.disconnect":
             raise _disconnect_error(message)

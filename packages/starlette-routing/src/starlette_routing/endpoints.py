@@ -25,6 +25,7 @@ _HANDLER_NAMES: dict[str, str] = {
     "PATCH": "patch",
     "DELETE": "delete",
     "OPTIONS": "options",
+    "QUERY": "query",  # the HTTP QUERY method (a safe request with a body), as upstream 1.x
 }
 
 
@@ -42,9 +43,10 @@ class HTTPEndpoint:
         # Computed when a 405 needs it, not on every request.
         allowed: list[str] | None = self.__dict__.get("_allowed")
         if allowed is None:
-            allowed = [
-                method for method, attribute in _HANDLER_NAMES.items() if getattr(self, attribute, None) is not None
-            ]
+            defined = {method for method, name in _HANDLER_NAMES.items() if getattr(self, name, None) is not None}
+            if "GET" in defined:
+                defined.add("HEAD")  # dispatch answers HEAD with ``get``: Allow says so (RFC 9110), as upstream 1.x
+            allowed = [method for method in _HANDLER_NAMES if method in defined]
         return allowed
 
     @_allowed_methods.setter

@@ -3,21 +3,24 @@
 :class:`GraphQLApp` is an ASGI app: mount it with ``Route("/graphql", app)`` (HTTP) plus
 ``WebSocketRoute("/graphql", app)`` (subscriptions), or with ``Mount("/graphql", app)``.
 
-graphql-core (>= 3.3, the ``graphql`` extra) is imported only when a :class:`GraphQLApp` is built, so this module
-imports without it.
+graphql-core (3.2.14 and later 3.2 releases, or 3.3.2 and later: the ``graphql`` extra) is imported only when a
+:class:`GraphQLApp` is built, so this module imports without it.
 
 graphql-core awaits concurrent resolvers with ``asyncio.gather``. So that the same schema also runs on trio, building
-a :class:`GraphQLApp` swaps graphql-core's executor helper ``gather_with_cancel`` for one that keeps the original
-under asyncio and uses an anyio task group anywhere else (where the original could not run at all).
+a :class:`GraphQLApp` swaps graphql-core's helper (3.3: the executor's ``gather_with_cancel``; 3.2: the ``gather``
+its execute module imported from asyncio) for one that keeps the original under asyncio and uses an anyio task group
+anywhere else (where the original could not run at all). graphql-core 3.2's ``subscribe`` maps events with asyncio
+tasks and takes no field middleware: there, a subscription's events are mapped here, each executed as 3.3 does.
 """
 
 from __future__ import annotations
 
 import asyncio
+import importlib
 import inspect
 import json
 import traceback
-from collections.abc import AsyncGenerator, Awaitable, Coroutine, Mapping, Sequence
+from collections.abc import AsyncGenerator, Awaitable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Callable, Optional, cast
 from urllib.parse import parse_qsl
 
@@ -50,7 +53,7 @@ if TYPE_CHECKING:
 
 __all__ = ["GraphQLApp"]
 
-_INSTALL_HINT = "graphql-core>=3.3 must be installed to use GraphQLApp: pip install 'graphql-core>=3.3'"
+_INSTALL_HINT = "graphql-core>=3.2.14 must be installed to use GraphQLApp: pip install 'graphql-core>=3.2.14'"
 
 #: The WebSocket subprotocol spoken for subscriptions (https://github.com/enisdenjo/graphql-ws, PROTOCOL.md).
 PROTOCOL = "graphql-transport-ws"
@@ -265,16 +268,26 @@ class _RequestErrors(Exception):
         self.errors = errors
 
 
-def _load_graphql() -> None:
+def _load_graphql() -> bool:
+    """Import graphql-core and make it run on any anyio backend: True for 3.3, False for 3.2."""
     try:
-        from graphql.execution import executor
+        executor = importlib.import_module("graphql.execution.executor")
     except ImportError:
-        raise ImportError(_INSTALL_HINT) from None
-    _install_any_backend_gather(executor)
+        try:
+            execute = importlib.import_module("graphql.execution.execute")
+        except ImportError:
+            raise ImportError(_INSTALL_HINT) from None
+        # graphql-core 3.2: Python 3.9's in uv.lock, where tests/routing runs with it (coverage is measured on 3.11)
+        _install_any_backend_gather(execute, "gather")  # pragma: no cover
+        return False  # pragma: no cover
+    # graphql-core 3.3 awaits concurrent resolvers with the executor's gather_with_cancel
+    _install_any_backend_gather(executor, "gather_with_cancel")
+    return True
 
 
-async def _gather_in_task_group(awaitables: tuple[Awaitable[Any], ...]) -> list[Any]:
-    """``gather_with_cancel`` for any anyio backend: all results in order, or the first error (the rest cancelled)."""
+async def _gather_in_task_group(awaitables: tuple[Awaitable[Any], ...], return_exceptions: bool) -> list[Any]:
+    """``gather`` for any anyio backend: all results in order, or the first error (the rest cancelled), or with
+    ``return_exceptions`` every result and error in order, nothing cancelled."""
     results: list[Any] = [None] * len(awaitables)
     failures: list[Exception] = []
     async with anyio.create_task_group() as group:
@@ -283,6 +296,9 @@ async def _gather_in_task_group(awaitables: tuple[Awaitable[Any], ...]) -> list[
             try:
                 results[index] = await awaitable
             except Exception as exc:
+                if return_exceptions:
+                    results[index] = exc
+                    return
                 failures.append(exc)
                 group.cancel_scope.cancel()
 
@@ -293,20 +309,49 @@ async def _gather_in_task_group(awaitables: tuple[Awaitable[Any], ...]) -> list[
     return results
 
 
-def _install_any_backend_gather(executor: Any) -> None:
-    original = executor.gather_with_cancel
+def _install_any_backend_gather(module: Any, name: str) -> None:
+    original = getattr(module, name)
     if getattr(original, "_any_backend", False):
         return
 
-    def gather_with_cancel(*awaitables: Awaitable[Any]) -> Coroutine[Any, Any, list[Any]]:
+    def gather(*awaitables: Awaitable[Any], return_exceptions: bool = False) -> Awaitable[list[Any]]:
         try:
             asyncio.get_running_loop()
         except RuntimeError:  # not asyncio (trio): the original would need an asyncio loop
-            return _gather_in_task_group(awaitables)
-        return cast("Coroutine[Any, Any, list[Any]]", original(*awaitables))
+            return _gather_in_task_group(awaitables, return_exceptions)
+        # only graphql-core 3.2 asks (asyncio.gather's flag; 3.3's gather_with_cancel has none): run them all
+        if return_exceptions:
+            return _gather_in_task_group(awaitables, return_exceptions)
+        return cast("Awaitable[list[Any]]", original(*awaitables))
 
-    gather_with_cancel._any_backend = True  # type: ignore[attr-defined]
-    executor.gather_with_cancel = gather_with_cancel
+    gather._any_backend = True  # type: ignore[attr-defined]
+    setattr(module, name, gather)
+
+
+async def _subscribe_mapped(  # pragma: no cover - graphql-core 3.2 only (Python 3.9's in uv.lock)
+    schema: GraphQLSchema, document: DocumentNode, *, middleware: MiddlewareManager | None, **options: Any
+) -> AsyncGenerator[ExecutionResult, None] | ExecutionResult:
+    """``subscribe`` for graphql-core 3.2: its source stream, each event executed with the field middleware."""
+    import graphql
+
+    # 3.2's signature (schema, document, root_value, ...): 3.3's takes an executor, so type checkers read it as Any
+    create_source_event_stream: Any = graphql.create_source_event_stream
+    execute = graphql.execute
+    stream = await create_source_event_stream(schema, document, **options)
+    if isinstance(stream, graphql.ExecutionResult):
+        return stream
+
+    async def results() -> AsyncGenerator[ExecutionResult, None]:
+        try:
+            async for event in stream:
+                result = execute(schema, document, **{**options, "root_value": event}, middleware=middleware)
+                yield await result if inspect.isawaitable(result) else result
+        finally:
+            aclose = getattr(stream, "aclose", None)
+            if aclose is not None:
+                await aclose()
+
+    return results()
 
 
 def _too_deep(
@@ -436,7 +481,7 @@ class GraphQLApp:
         max_tokens: int | None = 10_000,
         graphiql_assets: Mapping[str, str] | None = None,
     ) -> None:
-        _load_graphql()
+        current = _load_graphql()
         from graphql import (
             ExecutionResult,
             GraphQLError,
@@ -470,7 +515,7 @@ class GraphQLApp:
         self._parse = parse
         self._validate = validate
         self._execute = execute
-        self._subscribe = subscribe
+        self._subscribe = subscribe if current else _subscribe_mapped
         self._get_operation_ast = get_operation_ast
         self._graphql_error = GraphQLError
         self._execution_result = ExecutionResult

@@ -161,24 +161,38 @@ def replace_params(
     param_convertors: dict[str, Convertor[Any]],
     path_params: dict[str, str],
 ) -> tuple[str, dict[str, str]]:
-    """Fill ``{name}`` placeholders of ``path``; used parameters are removed from ``path_params``."""
-    for key, value in list(path_params.items()):
-        placeholder = "{" + key + "}"
-        if placeholder in path:
-            path = path.replace(placeholder, param_convertors[key].to_string(value))
-            path_params.pop(key)
+    """Fill the ``{name}`` placeholders of ``path`` that ``path_params`` has a value for, in one pass (a value
+    that looks like a placeholder, ``"{other}"``, stays as it is, as upstream 1.10); used parameters are removed
+    from ``path_params``. Placeholders without a value stay in the path."""
+    used: list[str] = []
+
+    def fill(found: re.Match[str]) -> str:
+        key = found.group(1)
+        if key not in path_params:
+            return found.group(0)
+        used.append(key)
+        return param_convertors[key].to_string(path_params[key])
+
+    path = PARAM_FORMAT_REGEX.sub(fill, path)
+    for key in used:
+        path_params.pop(key, None)  # (a placeholder may appear twice)
     return path, path_params
 
 
-# Match a parameter placeholder such as "{param}" or "{param:int}".
-PARAM_REGEX = re.compile("{([a-zA-Z_][a-zA-Z0-9_]*)(:[a-zA-Z_][a-zA-Z0-9_]*)?}")
+# A parameter name; what compile_path accepts in a placeholder is what it writes into the format string.
+_PARAM_NAME = "[a-zA-Z_][a-zA-Z0-9_]*"
+# Match a parameter placeholder such as "{param}" or "{param:int}" in a route's path (compile_path).
+PARAM_REGEX = re.compile("{(" + _PARAM_NAME + ")(:" + _PARAM_NAME + ")?}")
+# Match a placeholder of a compiled path's format string, "{param}" (replace_params), as upstream 1.x.
+PARAM_FORMAT_REGEX = re.compile("{(" + _PARAM_NAME + ")}")
 
 
 def compile_path(path: str) -> tuple[re.Pattern[str], str, dict[str, Convertor[Any]]]:
     """Compile a path or host pattern with ``{name[:type]}`` parameters.
 
     Returns the anchored regex, the format string (``"/users/{id}"``) and the convertor of each parameter.
-    A host pattern (not starting with "/") ignores any ":port".
+    A host pattern (not starting with "/") ignores any ":port" at its end and matches without regard to case
+    (``re.IGNORECASE``, as upstream 1.9: host names are case-insensitive).
     """
     is_host = not path.startswith("/")
     regex_parts = ["^"]
@@ -211,7 +225,7 @@ def compile_path(path: str) -> tuple[re.Pattern[str], str, dict[str, Convertor[A
         regex_parts.append(re.escape(tail))
     regex_parts.append("$")
     format_parts.append(tail)
-    return re.compile("".join(regex_parts)), "".join(format_parts), convertors
+    return re.compile("".join(regex_parts), re.IGNORECASE if is_host else 0), "".join(format_parts), convertors
 
 
 def _inherited_params(scope: Scope) -> dict[str, Any]:
@@ -588,7 +602,8 @@ class Host(BaseRoute):
 
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
         if scope["type"] in ("http", "websocket"):
-            host = Headers(scope=scope).get("host", "").split(":")[0]
+            # Lowercased: the parameters do not depend on the case the client wrote the host in (upstream 1.9).
+            host = Headers(scope=scope).get("host", "").split(":")[0].lower()
             found = self.host_regex.match(host)
             if found is not None:
                 path_params = _convert_params(found.groupdict(), self.param_convertors, scope)

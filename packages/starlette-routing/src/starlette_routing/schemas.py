@@ -16,7 +16,9 @@ from starlette_routing.routing import BaseRoute, Host, Mount, Route
 
 _INSTALL_HINT = "pyyaml must be installed to use {what}: pip install pyyaml"
 _remove_converter_pattern = re.compile(r":\w+}")  # upstream's name
-_HTTP_METHODS = ("get", "post", "put", "patch", "delete", "options")
+_HTTP_METHODS = ("get", "post", "put", "patch", "delete", "options", "query")
+# "major.minor" at the start of the base schema's "openapi" version: the `query` operation exists from OpenAPI 3.2.
+_OPENAPI_VERSION = re.compile(r"(\d+)\.(\d+)")
 
 
 def _pyyaml() -> Any:
@@ -114,6 +116,13 @@ class BaseSchemaGenerator:
         return OpenAPIResponse(schema)
 
 
+def _has_query_operation(version: object) -> bool:
+    """Whether a schema of this ``openapi`` version may have ``query`` operations (3.2 and later, as upstream 1.x
+    decides: ``3.2``, ``"3.2.0"``, ``"3.2.0-rc1"``...; a missing or unreadable version has none)."""
+    found = _OPENAPI_VERSION.match(str(version))
+    return found is not None and (int(found.group(1)), int(found.group(2))) >= (3, 2)
+
+
 class SchemaGenerator(BaseSchemaGenerator):
     def __init__(self, base_schema: dict[str, Any]) -> None:
         self.base_schema = base_schema
@@ -123,7 +132,10 @@ class SchemaGenerator(BaseSchemaGenerator):
         # Copies, so that building a schema never alters ``base_schema``.
         paths: dict[str, Any] = dict(schema.get("paths", {}))
         schema["paths"] = paths
+        with_query = _has_query_operation(schema.get("openapi"))
         for endpoint in self.get_endpoints(routes):
+            if endpoint.http_method == "query" and not with_query:
+                continue
             parsed = self.parse_docstring(endpoint.func)
             if not parsed:
                 continue

@@ -27,6 +27,7 @@ import anyio
 import anyio.abc
 import anyio.from_thread
 import httpx
+from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 from anyio.streams.stapled import StapledObjectStream
 
 from starlette_core._utils import LazyImports, is_async_callable, typing_name
@@ -275,7 +276,8 @@ class _TestClientTransport(httpx.BaseTransport):
         path = unquote(raw_path.decode("ascii"))
         headers = [(key.lower(), value) for key, value in request.headers.raw]
         if "host" not in request.headers:  # httpx always sets it; a hand-built request may not
-            netloc = host if port == _DEFAULT_PORTS.get(scheme) else f"{host}:{port}"
+            bracketed = f"[{host}]" if ":" in host else host  # an IPv6 address, as in a URL (upstream 1.8)
+            netloc = bracketed if port == _DEFAULT_PORTS.get(scheme) else f"{bracketed}:{port}"
             headers.insert(0, (b"host", netloc.encode("ascii")))
 
         if scheme in ("ws", "wss"):
@@ -311,7 +313,7 @@ class _TestClientTransport(httpx.BaseTransport):
             "headers": headers,
             "client": self.client,
             "server": [host, port],
-            "extensions": {"http.response.debug": {}},
+            "extensions": {"http.response.debug": {}, "http.response.trailers": {}},
             "state": self.app_state.copy(),
         }
         return self._run_http(request, scope)
@@ -323,9 +325,13 @@ class _TestClientTransport(httpx.BaseTransport):
         request_complete = False
         response_started = False
         response_complete: anyio.Event
+        started: anyio.Event  # set at "http.response.start", or when the application returns without one
+        body_send: MemoryObjectSendStream[bytes]
+        body_receive: MemoryObjectReceiveStream[bytes]
+        cancel_scope: anyio.CancelScope
         status_code = 500
         response_headers: list[tuple[bytes, bytes]] = []
-        body_parts: list[bytes] = []
+        extensions: dict[str, Any] = {}
         is_head = request.method == "HEAD"
         template: Any = None
         context: Any = None
@@ -354,42 +360,125 @@ class _TestClientTransport(httpx.BaseTransport):
                 assert not response_started, 'Received multiple "http.response.start" messages.'
                 status_code = message["status"]
                 response_headers = [(key, value) for key, value in message.get("headers", ())]
+                if message.get("trailers", False):
+                    extensions["http.response.trailers"] = []
                 response_started = True
+                started.set()
             elif message_type == "http.response.body":
                 assert response_started, 'Received "http.response.body" without "http.response.start".'
                 assert not response_complete.is_set(), 'Received "http.response.body" after response completed.'
-                if not is_head:
-                    body = message.get("body", b"")
+                body = message.get("body", b"")
+                if body and not is_head:
                     if type(body) is not bytes:
                         # A copy: the app may change its bytearray (or what a memoryview shows) once it is sent.
                         body = memoryview(body).tobytes()
-                    body_parts.append(body)
+                    await body_send.send(body)  # waits for the reader: an endless body is read as it comes
                 if not message.get("more_body", False):
+                    # only now: the client "disconnects" once it has the whole body (see receive)
                     response_complete.set()
-            elif message_type == "http.response.debug":
+            elif message_type == "http.response.trailers":
+                trailers = extensions.get("http.response.trailers")
+                assert trailers is not None, 'Received "http.response.trailers" without declaring trailers.'
+                trailers.extend((key, value) for key, value in message.get("headers", ()))
+            elif message_type == "http.response.debug" and not response_started:
                 template = message["info"]["template"]
                 context = message["info"]["context"]
+                extensions["http.response.debug"] = message["info"]
 
+        async def prepare() -> None:
+            nonlocal response_complete, started, body_send, body_receive, cancel_scope
+            response_complete, started, cancel_scope = anyio.Event(), anyio.Event(), anyio.CancelScope()
+            body_send, body_receive = anyio.create_memory_object_stream[bytes](0)
+
+        async def run_app() -> None:
+            try:
+                with cancel_scope:
+                    await self.app(scope, receive, send)
+            finally:
+                body_send.close()  # the reader's end of the body
+                started.set()
+
+        exit_stack = contextlib.ExitStack()
         try:
-            with self.portal_factory() as portal:
-                response_complete = portal.call(anyio.Event)
-                portal.call(self.app, scope, receive, send)
+            portal = exit_stack.enter_context(self.portal_factory())
+            portal.call(prepare)
+            exit_stack.callback(portal.call, body_receive.close)  # before the portal's own exit
+            task = portal.start_task_soon(run_app)
+            portal.call(started.wait)
+            if not response_started:
+                error = task.exception()  # the application has returned (or is returning): wait for it
+                if self.raise_server_exceptions:
+                    if error is not None:
+                        raise error
+                    raise AssertionError("TestClient did not receive any response.")
+                status_code, response_headers = 500, []
         except BaseException:
-            if self.raise_server_exceptions:
-                raise
+            exit_stack.close()
+            raise
 
-        if self.raise_server_exceptions:
-            assert response_started, "TestClient did not receive any response."
-        elif not response_started:
-            status_code, response_headers, body_parts = 500, [], []
-
+        stream = _AppBodyStream(
+            portal, body_receive, task, cancel_scope, exit_stack, raise_server_exceptions=self.raise_server_exceptions
+        )
         response = httpx.Response(
-            status_code, headers=response_headers, stream=httpx.ByteStream(b"".join(body_parts)), request=request
+            status_code, headers=response_headers, stream=stream, request=request, extensions=extensions
         )
         if template is not None:
             response.template = template  # type: ignore[attr-defined]
             response.context = context  # type: ignore[attr-defined]
         return response
+
+
+class _AppBodyStream(httpx.SyncByteStream):
+    """A response body read from the application as it sends it; closing it before the end cancels the application.
+
+    The body ends when the application returns (so that its background tasks have run, as before 1.9 when the whole
+    response was collected first); an error it raised is then raised to the reader (``raise_server_exceptions``).
+    """
+
+    def __init__(
+        self,
+        portal: anyio.from_thread.BlockingPortal,
+        body: MemoryObjectReceiveStream[bytes],
+        task: Future[None],
+        cancel_scope: anyio.CancelScope,
+        exit_stack: contextlib.ExitStack,
+        *,
+        raise_server_exceptions: bool,
+    ) -> None:
+        self._portal = portal
+        self._body = body
+        self._task = task
+        self._cancel_scope = cancel_scope
+        self._exit_stack = exit_stack
+        self._raise_server_exceptions = raise_server_exceptions
+        self._closed = False
+
+    def __iter__(self) -> Iterator[bytes]:
+        while not self._closed:  # a closed stream ends (the application was cancelled)
+            try:
+                chunk = self._portal.call(self._body.receive)
+            except anyio.EndOfStream:  # the application has returned: the sending end is closed when it does
+                break
+            yield chunk
+        else:
+            return
+        # Raised outside the except clause, so that the application's error keeps its own cause and context.
+        error = self._task.exception()
+        if error is not None and self._raise_server_exceptions:
+            self.close()
+            raise error
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            if not self._task.done():
+                # The reader went away before the end: cancel the application, as a server does on a disconnect.
+                self._portal.call(self._cancel_scope.cancel)
+            self._task.exception()  # wait for it to return
+        finally:
+            self._exit_stack.close()
 
 
 class TestClient(httpx.Client):
