@@ -13,7 +13,7 @@ import textwrap
 
 import httpx
 
-from starlette.testclient import TestClient
+from starlette_testing.testclient import TestClient
 
 # Installed before anything else in the child: `import httpx` (and its submodules) fails as if it were not installed.
 HIDE_HTTPX = """
@@ -58,25 +58,25 @@ if sys.version_info >= (3, 11):
         out = run_without_httpx(
             """
             import sys
-            from starlette.applications import Starlette
-            from starlette.requests import Request
-            from starlette.responses import JSONResponse, PlainTextResponse
-            from starlette.routing import Route
-            from starlette.testclient import TestClient
+            from starlette_core.requests import Request
+            from starlette_core.responses import JSONResponse, PlainTextResponse
+            from starlette_testing.testclient import TestClient
 
-            async def hello(request: Request) -> PlainTextResponse:
-                return PlainTextResponse(f"hello {request.query_params['name']}")
+            async def app(scope, receive, send):
+                request = Request(scope, receive)
+                if scope["path"] == "/echo":
+                    response = JSONResponse({"got": await request.json(), "cookie": request.cookies.get("c")})
+                    response.set_cookie("seen", "yes")
+                elif scope["path"] == "/":
+                    response = PlainTextResponse(f"hello {request.query_params['name']}")
+                else:
+                    response = PlainTextResponse("missing", status_code=404)
+                await response(scope, receive, send)
 
-            async def echo(request: Request) -> JSONResponse:
-                response = JSONResponse({"got": await request.json(), "cookie": request.cookies.get("c")})
-                response.set_cookie("seen", "yes")
-                return response
-
-            app = Starlette(routes=[Route("/", hello), Route("/echo", echo, methods=["POST"])])
-            with TestClient(app) as client:
-                first = client.get("/", params={"name": "there"})
-                second = client.post("/echo", json={"a": [1, 2]}, cookies={"c": "v"})
-                missing = client.get("/nowhere")
+            client = TestClient(app)
+            first = client.get("/", params={"name": "there"})
+            second = client.post("/echo", json={"a": [1, 2]}, cookies={"c": "v"})
+            missing = client.get("/nowhere")
             print(type(first).__module__.split(".")[0], "httpx" in sys.modules)
             print(first.status_code, first.text)
             print(second.status_code, second.json(), client.cookies.get("seen"))
@@ -93,19 +93,18 @@ if sys.version_info >= (3, 11):
     def test_websockets_and_server_errors_work_on_httpx2() -> None:
         out = run_without_httpx(
             """
-            from starlette.applications import Starlette
-            from starlette.routing import Route, WebSocketRoute
-            from starlette.testclient import TestClient
+            from starlette_core.websockets import WebSocket
+            from starlette_testing.testclient import TestClient
 
-            async def echo(websocket):
-                await websocket.accept()
-                await websocket.send_text("echo " + await websocket.receive_text())
-                await websocket.close()
+            async def app(scope, receive, send):
+                if scope["type"] == "websocket":
+                    websocket = WebSocket(scope, receive, send)
+                    await websocket.accept()
+                    await websocket.send_text("echo " + await websocket.receive_text())
+                    await websocket.close()
+                else:
+                    raise ValueError("boom")
 
-            async def broken(request):
-                raise ValueError("boom")
-
-            app = Starlette(routes=[WebSocketRoute("/ws", echo), Route("/broken", broken)])
             client = TestClient(app)
             with client.websocket_connect("/ws") as websocket:
                 websocket.send_text("hi")
