@@ -24,6 +24,7 @@ import statistics
 import subprocess
 import sys
 import time
+import typing
 from pathlib import Path
 
 X = "\u00d7"  # multiplication sign
@@ -51,6 +52,45 @@ OUR_PACKAGES = [
     "starlette",
 ]
 IMPLS = ("reference", "ours")
+
+# Optional peer columns (--peers): other ASGI frameworks, each in its own venv under .venvs/<name>, driven by the
+# same worker.py with its own app module (BENCH_APPS). "apps" is apps.py itself (the starlette.* API).
+FASTAPI = ["fastapi==0.116.1", "pydantic==2.14.4", "pydantic-core==2.50.5"]
+PEERS: dict[str, dict[str, typing.Any]] = {
+    "starlette110": {"label": "starlette 1.10.0", "reqs": ["starlette==1.10.0"], "apps": "apps"},
+    "fastapi_ref": {
+        "label": "FastAPI 0.116.1 on reference",
+        "reqs": ["starlette==0.47.3", *FASTAPI],
+        "apps": "peers.fastapi_app",
+    },
+    "fastapi_ours": {"label": "FastAPI 0.116.1 on ours", "reqs": [*FASTAPI], "ours": True, "apps": "peers.fastapi_app"},
+    "falcon": {
+        "label": "Falcon 4.4.0",
+        "reqs": ["falcon==4.4.0"],
+        "apps": "peers.falcon_app",
+        # The PyPI wheel's compiled parts (falcon.util uses them when they import): say which are in use.
+        "probe": "import falcon.cyutil.misc as m, falcon.cyutil.uri as u, falcon.cyutil.reader as r, falcon.app as a; "
+        "print('Falcon wheel: cyutil misc/uri/reader compiled: ' + str(all(x.__file__.endswith('.so') for x in "
+        "(m, u, r))) + '; falcon.app (the app, router, request and response) is ' "
+        "+ ('compiled' if a.__file__.endswith('.so') else 'pure Python (as the 4.x wheels ship it)'))",
+    },
+    "blacksheep": {
+        "label": "BlackSheep 2.6.4",
+        "reqs": ["blacksheep==2.6.4"],
+        "apps": "peers.blacksheep_app",
+        "probe": "import blacksheep.baseapp as b, blacksheep.messages as m; "
+        "print('BlackSheep wheel: baseapp/messages compiled (Cython): ' + str(all(x.__file__.endswith('.so') "
+        "for x in (b, m))))",
+    },
+    "litestar": {
+        "label": "Litestar 2.25.0",
+        "reqs": ["litestar==2.25.0", "msgspec==0.23.0", "multipart==2.0.1"],
+        "apps": "peers.litestar_app",
+    },
+    "bare": {"label": "bare ASGI callable", "reqs": [], "apps": "peers.bare_app"},
+}
+# Response headers a peer's answer must carry where the reference's does (the scenario's middleware ran).
+REQUIRED_HEADERS = {"middleware4": ["access-control-allow-origin", "x-custom"], "basehttp": ["x-processed"]}
 
 # (scenario, target ratio ours/reference) for the in-process mode
 TARGETS = {
@@ -84,10 +124,16 @@ def ensure_venv(impl: str, python: str, rebuild: bool) -> None:
     path = VENVS / impl
     if impl == "reference":
         reqs = ["starlette==0.47.3", *THIRD_PARTY]
-    else:
+    elif impl == "ours":
         reqs = [*THIRD_PARTY]
         for pkg in OUR_PACKAGES:
             reqs += ["-e", str(ROOT / "packages" / pkg)]
+    else:
+        peer = PEERS[impl]
+        reqs = [*peer["reqs"], *THIRD_PARTY]
+        if peer.get("ours"):
+            for pkg in OUR_PACKAGES:
+                reqs += ["-e", str(ROOT / "packages" / pkg)]
     spec = json.dumps({"python": python, "reqs": reqs})
     marker = path / ".bench-spec"
     if not rebuild and marker.exists() and marker.read_text() == spec and venv_python(impl).exists():
@@ -102,19 +148,36 @@ def ensure_venv(impl: str, python: str, rebuild: bool) -> None:
     marker.write_text(spec)
 
 
+# Set by main() when --peers is given: then every implementation's requests get a fresh scope["state"].
+PEER_RUN = False
+
+
+def impl_env(impl: str, env: dict[str, str]) -> dict[str, str]:
+    """``env`` plus, for a peer, the app module its worker imports instead of apps.py."""
+    env = dict(env)
+    env.pop("BENCH_APPS", None)
+    env.pop("BENCH_FRESH_STATE", None)
+    if PEER_RUN:
+        env["BENCH_FRESH_STATE"] = "1"
+    if impl in PEERS:
+        env["BENCH_APPS"] = PEERS[impl]["apps"]
+    return env
+
+
 def worker(impl: str, *args: str, timeout: float = 300) -> dict:
-    env = dict(os.environ)
+    env = impl_env(impl, dict(os.environ))
     for name in ("PYTHONPATH", "PYTHONDONTWRITEBYTECODE", "PYTHONPYCACHEPREFIX"):
         env.pop(name, None)  # byte-code caches are written and used, as in a normal deployment
     out = subprocess.run(
         [str(venv_python(impl)), str(WORKER), *args],
-        check=True,
         capture_output=True,
         text=True,
         timeout=timeout,
         env=env,
         cwd=str(HERE),
     )
+    if out.returncode:
+        raise SystemExit(f"{impl}: worker.py {' '.join(args)} failed:\n{out.stderr[-3000:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -142,6 +205,66 @@ def run_inproc(scenarios: list[str], seconds: float, rounds: int) -> dict[str, d
             f"x{best['ours'] / best['reference']:.2f}"
         )
     return results
+
+
+def peer_scenarios(peers: list[str], scenarios: list[str]) -> dict[str, list[str]]:
+    """Which of the scenarios each peer's app module has (a peer leaves out what it cannot express)."""
+    return {peer: [s for s in scenarios if s in worker(peer, "list")] for peer in peers}
+
+
+def check_peers(name: str, impls: list[str]) -> None:
+    """One request each, checked against the reference's answer before anything is timed.
+
+    The status must be the scenario's; the body must mean the same (JSON compared as data: the frameworks'
+    encoders space it differently); the headers the scenario's middleware adds must be there.
+    """
+    ref = worker("reference", "check", name)
+    for impl in impls:
+        c = worker(impl, "check", name)
+        problems = []
+        if not c["ok"]:
+            problems.append(f"status {c['status']}")
+        if c.get("meaning", c["digest"]) != ref.get("meaning", ref["digest"]):
+            problems.append(f"body {c.get('body', '')[:120]!r}, reference {ref.get('body', '')[:120]!r}")
+        missing = [h for h in REQUIRED_HEADERS.get(name, []) if h not in c.get("headers", [])]
+        if missing:
+            problems.append(f"missing headers {missing}")
+        if problems:
+            raise SystemExit(f"{name}: {impl} answered wrongly: {'; '.join(problems)}")
+
+
+def run_peers_inproc(
+    scenarios: list[str], has: dict[str, list[str]], seconds: float, rounds: int
+) -> dict[str, dict[str, dict[str, float]]]:
+    """The in-process loop for reference, ours and the peers: results[scenario][impl] = best rate and its CPU.
+
+    The order of the implementations rotates from round to round, so a slow spell of the machine does not
+    always hit the same one. ``user_us``/``sys_us``: user and system CPU microseconds per request of the best
+    round (resource.getrusage in the worker).
+    """
+    results: dict[str, dict[str, dict[str, float]]] = {}
+    for name in scenarios:
+        impls = [*IMPLS, *(p for p in has if name in has[p])]
+        check_peers(name, impls)
+        best: dict[str, dict[str, float]] = {impl: {"rate": 0.0} for impl in impls}
+        for r in range(rounds):
+            k = r % len(impls)
+            for impl in impls[k:] + impls[:k]:
+                out = worker(impl, "inproc", name, str(seconds))
+                if out["rate"] > best[impl]["rate"]:
+                    best[impl] = {"rate": out["rate"], "user_us": out["user_us"], "sys_us": out["sys_us"]}
+        results[name] = best
+        ref = best["reference"]["rate"]
+        rates = "  ".join(f"{i} {v['rate']:.0f} (x{v['rate'] / ref:.2f})" for i, v in best.items())
+        log(f"[inproc] {name:14s} {rates}")
+    return results
+
+
+def check_specs(scenarios: list[str]) -> None:
+    """The peers' requests (peers/common.py) must be the very ones apps.py builds; checked in our venv."""
+    out = worker("ours", "specs", *scenarios)
+    if out["differ"]:
+        raise SystemExit(f"peers/common.py and apps.py build different requests for {out['differ']}")
 
 
 def free_port() -> int:
@@ -429,7 +552,7 @@ def _callgrind_instructions(impl: str, name: str, n: int) -> int:
         capture_output=True,
         text=True,
         cwd=str(HERE),
-        env=CALLGRIND_ENV,
+        env=impl_env(impl, CALLGRIND_ENV),
     )
     return _collected(out.stderr)
 
@@ -442,21 +565,33 @@ def _icount_one(job: tuple[str, str, int]) -> tuple[str, str, float]:
     return impl, name, (full - base) / n
 
 
-def run_icount(scenarios: list[str], jobs: int) -> dict[str, dict[str, float]]:
-    """Instructions per request (valgrind/callgrind): deterministic, unaffected by other load on the machine."""
+def run_icount(
+    scenarios: list[str], jobs: int, peers: dict[str, list[str]] | None = None
+) -> dict[str, dict[str, float]]:
+    """Instructions per request (valgrind/callgrind): deterministic, unaffected by other load on the machine.
+
+    ``peers``: peer name -> the scenarios it has; those are counted too (results[scenario][peer]).
+    """
     if shutil.which("valgrind") is None:
         log("[icount] valgrind not found (apt-get install -y valgrind); skipping")
         return {}
     from concurrent.futures import ThreadPoolExecutor
 
-    work = [(impl, name, ICOUNT_REQUESTS.get(name, 2000)) for name in scenarios for impl in IMPLS]
+    impls = [*IMPLS, *(peers or {})]
+    work = [
+        (impl, name, ICOUNT_REQUESTS.get(name, 2000))
+        for name in scenarios
+        for impl in impls
+        if impl in IMPLS or name in (peers or {})[impl]
+    ]
     results: dict[str, dict[str, float]] = {name: {} for name in scenarios}
     with ThreadPoolExecutor(max_workers=jobs) as pool:
         for impl, name, per_request in pool.map(_icount_one, work):
             results[name][impl] = per_request
     for name, r in results.items():
         ratio = r["reference"] / r["ours"]
-        log(f"[icount] {name:14s} ref {r['reference']:>10.0f}  ours {r['ours']:>10.0f}  x{ratio:.2f}")
+        others = "".join(f"  {p} {r[p]:>10.0f}" for p in peers or {} if p in r)
+        log(f"[icount] {name:14s} ref {r['reference']:>10.0f}  ours {r['ours']:>10.0f}  x{ratio:.2f}{others}")
     return results
 
 
@@ -495,6 +630,7 @@ def report(
     wire_icount: dict,
     imp: dict,
     mem: dict,
+    peers: dict[str, typing.Any] | None = None,
 ) -> str:
     lines: list[str] = []
     add = lines.append
@@ -546,6 +682,8 @@ def report(
             add("")
             add(f"Flatness by instructions, 20 routes / 200 routes: ours {flat:.2f} (1.00 = no extra work per route).")
         add("")
+    if peers:
+        lines.extend(peer_report(args, units, peers, icount))
     if wire:
         add(
             f"### Over the wire (uvicorn, httptools + uvloop, 127.0.0.1; wrk -t1 -c{args.connections} "
@@ -641,6 +779,88 @@ def report(
     return "\n".join(lines)
 
 
+def peer_report(
+    args: argparse.Namespace, units: dict[str, str], peers: dict[str, typing.Any], icount: dict[str, dict[str, float]]
+) -> list[str]:
+    """The side-by-side tables: one column per implementation, "—" where a peer has no such scenario."""
+    lines: list[str] = []
+    add = lines.append
+    impls = [*IMPLS, *peers["has"]]
+    labels = {"reference": "reference (starlette 0.47.3)", "ours": "ours"}
+    labels.update({p: PEERS[p]["label"] for p in peers["has"]})
+    head = "| scenario | " + " | ".join(labels[i] for i in impls) + " |"
+    rule = "|---|" + "---:|" * len(impls)
+    inproc = peers["inproc"]
+    if inproc:
+        add("### Side by side with other ASGI frameworks: in-process")
+        add("")
+        add(
+            f"Same driver and loop as above (`app(scope, receive, send)`, rate per CPU second, best of {args.rounds} "
+            "round(s), the order rotating each round); each cell is the rate and, in brackets, the ratio to the "
+            "reference. —: the framework has no such scenario here (see the README)."
+        )
+        add("")
+        add(head)
+        add(rule)
+        for name, r in inproc.items():
+            ref = r["reference"]["rate"]
+            cells = [f"{fmt_rate(r[i]['rate'])} ({r[i]['rate'] / ref:.2f}{X})" if i in r else "—" for i in impls]
+            add(f"| {name} ({units[name]}) | " + " | ".join(cells) + " |")
+        if "upload_1mib" in inproc:
+            r = inproc["upload_1mib"]
+            add("")
+            add("upload_1mib, CPU microseconds per request from `resource.getrusage` (user + system):")
+            add("")
+            add(head.replace("| scenario |", "| |"))
+            add(rule)
+            cells = [
+                f"{r[i]['user_us'] + r[i]['sys_us']:,.0f} ({r[i]['user_us']:,.0f} + {r[i]['sys_us']:,.0f})"
+                if i in r
+                else "—"
+                for i in impls
+            ]
+            add("| CPU µs per request: total (user + system) | " + " | ".join(cells) + " |")
+        add("")
+    if icount and any(p in r for r in icount.values() for p in peers["has"]):
+        add("### Side by side with other ASGI frameworks: instructions per request (callgrind)")
+        add("")
+        add(
+            "Thousands of instructions per request (per session of 10 messages for websocket), and the ratio to "
+            "the reference."
+        )
+        add("")
+        add(head)
+        add(rule)
+        for name, r in icount.items():
+            ref = r["reference"]
+            cells = [f"{r[i] / 1000:,.1f}k ({r[i] / ref:.2f}{X})" if i in r else "—" for i in impls]
+            add(f"| {name} | " + " | ".join(cells) + " |")
+        add("")
+    for line in peers["probes"].values():
+        add(f"- {line}")
+    if peers["probes"]:
+        add("")
+    return lines
+
+
+def parse_peers(value: str | None) -> list[str]:
+    if not value:
+        return []
+    names = list(PEERS) if value == "all" else value.split(",")
+    unknown = [n for n in names if n not in PEERS]
+    if unknown:
+        raise SystemExit(f"unknown peers {unknown}; known: all, {', '.join(PEERS)}")
+    return names
+
+
+def probe(peer: str) -> str | None:
+    code = PEERS[peer].get("probe")
+    if code is None:
+        return None
+    out = subprocess.run([str(venv_python(peer)), "-c", code], capture_output=True, text=True, check=True)
+    return out.stdout.strip()
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--python", default=sys.executable, help="interpreter for both venvs (default: this one)")
@@ -661,6 +881,10 @@ def main() -> None:
     p.add_argument("--jobs", type=int, default=2, help="parallel valgrind runs for --icount")
     p.add_argument("--quick", action="store_true", help="short runs (0.5 s, 2 rounds, 2 s over the wire)")
     p.add_argument("--out", help="also write the markdown report to this file")
+    p.add_argument(
+        "--peers",
+        help=f"add columns for other frameworks to the in-process and --icount modes: all, or {','.join(PEERS)}",
+    )
     p.add_argument("--profile", metavar="SCENARIO", help="cProfile ours (or --impl) on one scenario and exit")
     p.add_argument("--impl", default="ours", choices=IMPLS, help="implementation for --profile")
     p.add_argument("--sort", default="tottime", help="pstats sort key for --profile")
@@ -669,8 +893,11 @@ def main() -> None:
         args.seconds, args.rounds, args.wire_seconds, args.wire_rounds, args.import_runs = 0.5, 2, 2.0, 1, 7
         args.wire_pairs = 3
 
+    peer_names = parse_peers(args.peers)
+    global PEER_RUN
+    PEER_RUN = bool(peer_names)
     VENVS.mkdir(exist_ok=True)
-    for impl in IMPLS:
+    for impl in [*IMPLS, *peer_names]:
         ensure_venv(impl, args.python, args.rebuild)
 
     if args.profile:
@@ -690,8 +917,18 @@ def main() -> None:
             raise SystemExit(f"unknown scenarios {unknown}; known: {', '.join(units)}")
         scenarios = wanted
 
-    inproc = {} if args.no_inproc else run_inproc(scenarios, args.seconds, args.rounds)
-    icount = run_icount(scenarios, args.jobs) if args.icount else {}
+    peers: dict[str, typing.Any] = {}
+    if peer_names:
+        check_specs(scenarios)
+        has = peer_scenarios(peer_names, scenarios)
+        probes = {p: line for p in peer_names if (line := probe(p))}
+        # With peers, one rotation covers all the columns; the reference/ours table comes from the same runs.
+        both = {} if args.no_inproc else run_peers_inproc(scenarios, has, args.seconds, args.rounds)
+        inproc = {name: {impl: r[impl]["rate"] for impl in IMPLS} for name, r in both.items()}
+        peers = {"has": has, "inproc": both, "probes": probes}
+    else:
+        inproc = {} if args.no_inproc else run_inproc(scenarios, args.seconds, args.rounds)
+    icount = run_icount(scenarios, args.jobs, peers.get("has")) if args.icount else {}
     wire_scen = [s for s in WIRE_SCENARIOS if s in scenarios]
     wire = (
         {}
@@ -703,7 +940,7 @@ def main() -> None:
     imp = {} if args.no_extras else run_import(args.import_runs)
     mem = {} if args.no_extras else run_memory(args.memory_requests)
 
-    text = report(args, units, inproc, icount, wire, wire_pairs, wire_icount, imp, mem)
+    text = report(args, units, inproc, icount, wire, wire_pairs, wire_icount, imp, mem, peers)
     print(text)
     if args.out:
         Path(args.out).write_text(text + "\n")

@@ -35,7 +35,19 @@ import typing
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-import apps
+if os.environ.get("BENCH_APPS", "apps") == "apps":
+    import apps
+else:  # a peer framework's scenarios (run.py --peers): benchmarks/peers/<framework>_app.py
+    import importlib
+
+    apps = importlib.import_module(os.environ["BENCH_APPS"])
+
+
+# run.py --peers sets this for every implementation in the run: each request gets a scope with a state dict of
+# its own, as under uvicorn (which copies the lifespan state per request). Litestar caches the parsed request
+# (body, form, headers) in scope["state"]; with the plain shallow scope.copy() every request after the first would
+# reuse the first one's. Without --peers the loops are as they were (scope.copy()).
+FRESH_STATE = os.environ.get("BENCH_FRESH_STATE") == "1"
 
 
 def build_scope(spec: dict[str, typing.Any]) -> dict[str, typing.Any]:
@@ -99,10 +111,75 @@ async def _noop_send(message: typing.Any) -> None:
     return None
 
 
+class UvicornChannel(Channel):
+    """Like Channel, but once the response is complete a blocked receive() gets http.disconnect, as under uvicorn.
+
+    For peer apps that wait for that message before returning (Litestar's streaming response listens for the
+    disconnect until it comes). Used only where an app module asks for it (DISCONNECT_AFTER_RESPONSE); it costs
+    the app one wrapped send per message.
+    """
+
+    __slots__ = ("waiter",)
+
+    def __init__(self, msgs: list[dict[str, typing.Any]]) -> None:
+        super().__init__(msgs)
+        self.waiter: asyncio.Future[dict[str, typing.Any]] | None = None
+
+    async def receive(self) -> dict[str, typing.Any]:
+        i = self.i
+        if i < self.n:
+            self.i = i + 1
+            return dict(self.msgs[i])
+        self.waiter = asyncio.get_running_loop().create_future()
+        return await self.waiter
+
+    def wrap(self, send: typing.Any) -> typing.Any:
+        async def wrapped(message: typing.Any) -> None:
+            await send(message)
+            if message["type"] == "http.response.body" and not message.get("more_body", False):
+                waiter, self.waiter = self.waiter, None
+                if waiter is not None and not waiter.done():
+                    waiter.set_result({"type": "http.disconnect"})
+
+        return wrapped
+
+
 def setup(name: str) -> tuple[typing.Any, dict[str, typing.Any], dict[str, typing.Any], Channel]:
     builder, _unit = apps.SCENARIOS[name]
     app, spec = builder()
+    if name in getattr(apps, "DISCONNECT_AFTER_RESPONSE", ()):
+        return app, spec, build_scope(spec), UvicornChannel(build_messages(spec))
     return app, spec, build_scope(spec), Channel(build_messages(spec))
+
+
+def sender(ch: Channel, send: typing.Any) -> typing.Any:
+    return ch.wrap(send) if isinstance(ch, UvicornChannel) else send
+
+
+_lifespans: list[typing.Any] = []
+
+
+async def start(app: typing.Any) -> None:
+    """ASGI lifespan startup, for app modules that ask for it (LIFESPAN = True: peers whose apps need it).
+
+    The lifespan task is kept waiting for shutdown, as under a server, until the process ends.
+    """
+    if not getattr(apps, "LIFESPAN", False):
+        return
+    loop = asyncio.get_running_loop()
+    inbox: asyncio.Queue[dict[str, typing.Any]] = asyncio.Queue()
+    started = loop.create_future()
+    inbox.put_nowait({"type": "lifespan.startup"})
+
+    async def send(message: typing.Any) -> None:
+        if not started.done():
+            started.set_result(message["type"])
+
+    scope = {"type": "lifespan", "asgi": {"version": "3.0", "spec_version": "2.3"}, "state": {}}
+    _lifespans.append(loop.create_task(app(scope, inbox.get, send)))
+    outcome = await started
+    if outcome != "lifespan.startup.complete":
+        raise SystemExit(f"lifespan startup answered {outcome}")
 
 
 async def check(name: str) -> dict[str, typing.Any]:
@@ -112,32 +189,46 @@ async def check(name: str) -> dict[str, typing.Any]:
     async def send(message: typing.Any) -> None:
         sent.append(dict(message))
 
-    await app(dict(scope), ch.receive, send)
+    await start(app)
+    await app(dict(scope), ch.receive, sender(ch, send))
     if spec["kind"] == "websocket":
         types = [m["type"] for m in sent]
         texts = [m.get("text") for m in sent if m["type"] == "websocket.send"]
         ok = types[0] == "websocket.accept" and len(texts) == spec["messages"]
         return {"ok": ok, "status": 101 if ok else 0, "digest": hashlib.sha1(repr(texts).encode()).hexdigest()}
-    start = next(m for m in sent if m["type"] == "http.response.start")
+    first = next(m for m in sent if m["type"] == "http.response.start")
     body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
-    headers = {k.decode().lower(): v.decode() for k, v in start.get("headers", [])}
+    headers = {k.decode().lower(): v.decode() for k, v in first.get("headers", [])}
+    try:  # the same JSON document, however it is spaced (peers' JSON encoders differ)
+        meaning = json.dumps(json.loads(body), sort_keys=True).encode()
+    except ValueError:
+        meaning = body
     return {
-        "ok": start["status"] == spec["expect"],
-        "status": start["status"],
+        "ok": first["status"] == spec["expect"],
+        "status": first["status"],
         "digest": hashlib.sha1(body).hexdigest(),
+        "meaning": hashlib.sha1(meaning).hexdigest(),
         "body": body[:200].decode("latin-1"),
         "headers": sorted(headers),
     }
 
 
 async def inproc(name: str, seconds: float) -> dict[str, typing.Any]:
+    import resource
+
     app, spec, scope, ch = setup(name)
+    await start(app)
     receive = ch.receive
-    send = _noop_send
+    send = sender(ch, _noop_send)
     # CPU time of this process: other load on the machine (a shared box) does not count against either side.
     perf = time.process_time
 
     async def run_batch(n: int) -> None:
+        if FRESH_STATE:
+            for _ in range(n):
+                ch.i = 0
+                await app({**scope, "state": {}}, receive, send)
+            return
         for _ in range(n):
             ch.i = 0
             await app(scope.copy(), receive, send)
@@ -154,6 +245,7 @@ async def inproc(name: str, seconds: float) -> dict[str, typing.Any]:
         if perf() - t0 > min(0.3, seconds / 3):
             break
     count = 0
+    usage0 = resource.getrusage(resource.RUSAGE_SELF)
     t0 = perf()
     end = t0 + seconds
     while True:
@@ -163,8 +255,16 @@ async def inproc(name: str, seconds: float) -> dict[str, typing.Any]:
         if now >= end:
             break
     elapsed = now - t0
+    usage = resource.getrusage(resource.RUSAGE_SELF)
     per = spec["messages"] if spec["kind"] == "websocket" else 1
-    return {"rate": count * per / elapsed, "count": count, "elapsed": elapsed}
+    return {
+        "rate": count * per / elapsed,
+        "count": count,
+        "elapsed": elapsed,
+        # user and system CPU microseconds per request (uploads spend much of theirs in the kernel)
+        "user_us": (usage.ru_utime - usage0.ru_utime) / count * 1e6,
+        "sys_us": (usage.ru_stime - usage0.ru_stime) / count * 1e6,
+    }
 
 
 def profile(name: str, seconds: float, sort: str) -> None:
@@ -173,14 +273,16 @@ def profile(name: str, seconds: float, sort: str) -> None:
 
     app, _spec, scope, ch = setup(name)
     receive = ch.receive
+    send = sender(ch, _noop_send)
 
     async def loop() -> int:
+        await start(app)
         count = 0
         end = time.perf_counter() + seconds
         while time.perf_counter() < end:
             for _ in range(50):
                 ch.i = 0
-                await app(scope.copy(), receive, _noop_send)
+                await app({**scope, "state": {}} if FRESH_STATE else scope.copy(), receive, send)
             count += 50
         return count
 
@@ -198,9 +300,16 @@ def count(name: str, n: int) -> None:
     app, _spec, scope, ch = setup(name)
 
     async def go() -> None:
+        await start(app)
+        send = sender(ch, _noop_send)
+        if FRESH_STATE:
+            for _ in range(n):
+                ch.i = 0
+                await app({**scope, "state": {}}, ch.receive, send)
+            return
         for _ in range(n):
             ch.i = 0
-            await app(scope.copy(), ch.receive, _noop_send)
+            await app(scope.copy(), ch.receive, send)
 
     asyncio.run(go())
 
@@ -240,6 +349,11 @@ def main() -> None:
     cmd = sys.argv[1]
     if cmd == "list":
         print(json.dumps({name: unit for name, (_, unit) in apps.SCENARIOS.items()}))
+    elif cmd == "specs":  # run.py --peers: the peers' requests are apps.py's (this venv has both modules)
+        from peers.common import SPECS
+
+        differ = [name for name in sys.argv[2:] if name in SPECS and SPECS[name]() != apps.SCENARIOS[name][0]()[1]]
+        print(json.dumps({"differ": differ}))
     elif cmd == "check":
         print(json.dumps(asyncio.run(check(sys.argv[2]))))
     elif cmd == "inproc":

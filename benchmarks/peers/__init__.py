@@ -1,0 +1,1 @@
+"""Peer frameworks' versions of the benchmark scenarios (run.py --peers); see benchmarks/README.md."""
