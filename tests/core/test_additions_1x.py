@@ -24,6 +24,9 @@ from starlette_core.responses import FileResponse, Response
 from starlette_core.types import Message
 from starlette_core.websockets import WebSocket, WebSocketDisconnect, WebSocketDisconnected
 
+if sys.version_info < (3, 11):  # pragma: no cover
+    from exceptiongroup import BaseExceptionGroup  # anyio's backport
+
 # --- Response.delete_cookie(partitioned=) (1.7) ---
 
 
@@ -521,7 +524,7 @@ async def test_collapsing_task_group_keeps_several_errors_grouped() -> None:
     async def fail(message: str) -> None:
         raise ValueError(message)
 
-    with pytest.raises(BaseExceptionGroup) as info:  # noqa: F821  (3.11+; exceptiongroup's before)
+    with pytest.raises(BaseExceptionGroup) as info:
         async with _utils.create_collapsing_task_group() as task_group:
             task_group.start_soon(fail, "one")
             task_group.start_soon(fail, "two")

@@ -347,7 +347,9 @@ def test_names_imported_on_first_use_stay_out_of_a_cheap_import() -> None:
 
     heavy = ["anyio", "asyncio", "python_multipart", "tempfile", "email.utils", "mimetypes", "hashlib", "secrets"]
     heavy += ["itsdangerous", "jinja2", "yaml", "uuid"]
-    if sys.version_info >= (3, 10):  # before, typing_extensions (and inspect with it) gives ParamSpec to every module
+    # Before 3.11, starlette._utils imports exceptiongroup's BaseExceptionGroup at module level (as upstream's does),
+    # and the backport imports typing_extensions and inspect; on 3.9 typing_extensions also gives ParamSpec.
+    if sys.version_info >= (3, 11):
         heavy += ["inspect", "typing_extensions"]
     code = (
         "import sys, starlette.applications, starlette.responses, starlette.requests, starlette.concurrency; "
