@@ -14,6 +14,8 @@ import json
 import typing
 import urllib.parse
 
+from peers.common import BOUNDARY, FORM_FIELDS, JSON_DOC, multipart_body, req  # the requests, shared with the peers
+
 from starlette.applications import Starlette
 from starlette.datastructures import MutableHeaders
 from starlette.middleware import Middleware
@@ -29,41 +31,6 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 Scope = typing.MutableMapping[str, typing.Any]
 Receive = typing.Callable[[], typing.Awaitable[typing.MutableMapping[str, typing.Any]]]
 Send = typing.Callable[[typing.MutableMapping[str, typing.Any]], typing.Awaitable[None]]
-
-COMMON_HEADERS = [
-    (b"host", b"example.com"),
-    (b"user-agent", b"bench/1.0"),
-    (b"accept", b"*/*"),
-]
-
-
-def req(
-    path: str,
-    *,
-    method: str = "GET",
-    query: str = "",
-    headers: list[tuple[bytes, bytes]] | None = None,
-    body: bytes = b"",
-    chunk: int = 65536,
-    expect: int = 200,
-    kind: str = "http",
-    messages: int = 0,
-) -> dict[str, typing.Any]:
-    hdrs = list(COMMON_HEADERS) + list(headers or [])
-    if body:
-        hdrs.append((b"content-length", str(len(body)).encode()))
-    return {
-        "kind": kind,
-        "method": method,
-        "path": path,
-        "query": query,
-        "headers": hdrs,
-        "body": body,
-        "chunk": chunk,
-        "expect": expect,
-        "messages": messages,
-    }
-
 
 # --------------------------------------------------------------------------- endpoints
 
@@ -196,17 +163,6 @@ def s_basehttp() -> tuple[typing.Any, dict[str, typing.Any]]:
     return app, req("/")
 
 
-JSON_DOC = {
-    "id": 12345,
-    "name": "benchmark",
-    "tags": ["a", "b", "c", "d"],
-    "active": True,
-    "score": 98.6,
-    "owner": {"name": "Ada", "email": "ada@example.com", "roles": ["admin", "dev"]},
-    "items": [{"sku": f"SKU-{i}", "qty": i, "price": i * 1.25} for i in range(8)],
-}
-
-
 def s_json_body() -> tuple[typing.Any, dict[str, typing.Any]]:
     body = json.dumps(JSON_DOC).encode()
     headers = [(b"content-type", b"application/json")]
@@ -216,8 +172,7 @@ def s_json_body() -> tuple[typing.Any, dict[str, typing.Any]]:
 
 
 def s_form() -> tuple[typing.Any, dict[str, typing.Any]]:
-    fields = [(f"field{i}", f"value number {i} & more") for i in range(10)]
-    body = urllib.parse.urlencode(fields).encode()
+    body = urllib.parse.urlencode(FORM_FIELDS).encode()
     headers = [(b"content-type", b"application/x-www-form-urlencoded")]
     return Starlette(routes=[Route("/form", echo_form, methods=["POST"])]), req(
         "/form", method="POST", headers=headers, body=body
@@ -237,27 +192,10 @@ def s_query_headers() -> tuple[typing.Any, dict[str, typing.Any]]:
     )
 
 
-def multipart_body(boundary: str) -> bytes:
-    payload = bytes(range(256)) * 4096  # 1 MiB
-    parts = [
-        f"--{boundary}\r\n".encode(),
-        b'Content-Disposition: form-data; name="note"\r\n\r\n',
-        b"a short note\r\n",
-        f"--{boundary}\r\n".encode(),
-        b'Content-Disposition: form-data; name="file"; filename="blob.bin"\r\n',
-        b"Content-Type: application/octet-stream\r\n\r\n",
-        payload,
-        b"\r\n",
-        f"--{boundary}--\r\n".encode(),
-    ]
-    return b"".join(parts)
-
-
 def s_upload() -> tuple[typing.Any, dict[str, typing.Any]]:
-    boundary = "----benchboundary7MA4YWxkTrZu0gW"
-    headers = [(b"content-type", f"multipart/form-data; boundary={boundary}".encode())]
+    headers = [(b"content-type", f"multipart/form-data; boundary={BOUNDARY}".encode())]
     return Starlette(routes=[Route("/upload", upload, methods=["POST"])]), req(
-        "/upload", method="POST", headers=headers, body=multipart_body(boundary)
+        "/upload", method="POST", headers=headers, body=multipart_body(BOUNDARY)
     )
 
 

@@ -1,8 +1,8 @@
 """The requests of the benchmark scenarios, as plain data, for the peer apps.
 
-apps.py builds the same requests next to its Starlette apps, but it imports ``starlette`` at the top, which the
-peers' venvs (Falcon, BlackSheep, Litestar, the bare callable) do not have. run.py checks, in our venv, that
-every request here equals the one apps.py builds (``python worker.py specs``), so the two cannot drift apart.
+apps.py imports ``req`` and the request bodies from here (this module imports no framework, so the peers' venvs can
+import it too); run.py still checks, in our venv, that every request here equals the one apps.py's scenario
+builds (``python worker.py specs``).
 """
 
 from __future__ import annotations
