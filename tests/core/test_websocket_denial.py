@@ -12,7 +12,6 @@ import threading
 from collections.abc import AsyncIterator
 from typing import Any, Callable
 
-import anyio
 import pytest
 
 from starlette_core._exception_handler import ExceptionHandlers, StatusHandlers, wrap_app_handling_exceptions
@@ -23,6 +22,7 @@ from starlette_core.responses import PlainTextResponse, RedirectResponse, Respon
 from starlette_core.types import ASGIApp, Message, Receive, Scope, Send
 from starlette_core.websockets import WebSocket, WebSocketDisconnect
 from starlette_testing.testclient import WebSocketDenialResponse
+from tests.websocket_driver import connect_then_wait
 
 TestClientFactory = Callable[..., Any]
 
@@ -74,25 +74,6 @@ def endpoint(exc: Exception, *, accept: bool = False) -> ASGIApp:
     return app
 
 
-async def drive(app: ASGIApp, scope: Scope) -> list[Message]:
-    """Run ``app`` as a server would, with a client that connects and then only waits: every message it sent."""
-    sent: list[Message] = []
-    connect: list[Message] = [{"type": "websocket.connect"}]
-
-    async def receive() -> Message:
-        if connect:
-            return connect.pop()
-        await anyio.sleep_forever()
-        raise AssertionError("unreachable")  # pragma: no cover
-
-    async def send(message: Message) -> None:
-        sent.append(message)
-
-    with anyio.fail_after(10):
-        await app(scope, receive, send)
-    return sent
-
-
 async def denied(request: Request, exc: Exception) -> Response:
     return PlainTextResponse("denied", status_code=403, headers={"x-reason": "policy"})
 
@@ -117,14 +98,14 @@ ACCEPT: Message = {"type": "websocket.accept", "subprotocol": None, "headers": [
 async def test_handler_response_before_accept_is_a_denial_response(extensions: dict[str, Any] | None) -> None:
     # Upstream sends it whether or not the server offers the extension (a server without it refuses the message).
     app = handling_app(endpoint(Denied()), exception_handlers={Denied: denied})
-    assert await drive(app, websocket_scope(extensions)) == DENIED_MESSAGES
+    assert await connect_then_wait(app, websocket_scope(extensions)) == DENIED_MESSAGES
 
 
 @pytest.mark.anyio
 async def test_handler_response_after_accept_is_sent_too() -> None:
     # As upstream: the handshake is over, so the server will refuse it, but the response is not silently dropped.
     app = handling_app(endpoint(Denied(), accept=True), exception_handlers={Denied: denied})
-    assert await drive(app, websocket_scope(DENIAL)) == [ACCEPT, *DENIED_MESSAGES]
+    assert await connect_then_wait(app, websocket_scope(DENIAL)) == [ACCEPT, *DENIED_MESSAGES]
 
 
 @pytest.mark.anyio
@@ -135,7 +116,7 @@ async def test_status_handler_for_http_exception() -> None:
 
     exc = HTTPException(401, "Not authenticated", headers={"WWW-Authenticate": "Bearer"})
     app = handling_app(endpoint(exc), status_handlers={401: unauthorized})
-    assert await drive(app, websocket_scope(DENIAL)) == [
+    assert await connect_then_wait(app, websocket_scope(DENIAL)) == [
         {
             "type": "websocket.http.response.start",
             "status": 401,
@@ -158,7 +139,7 @@ async def test_sync_handler_response_and_background_task() -> None:
         return RedirectResponse("/login", background=BackgroundTask(ran.append, "background"))
 
     app = handling_app(endpoint(Denied()), exception_handlers={Denied: redirect})
-    assert await drive(app, websocket_scope(DENIAL)) == [
+    assert await connect_then_wait(app, websocket_scope(DENIAL)) == [
         {
             "type": "websocket.http.response.start",
             "status": 307,
@@ -182,7 +163,7 @@ async def test_streaming_handler_response_is_prefixed_too() -> None:
         return StreamingResponse(chunks(), status_code=403)
 
     app = handling_app(endpoint(Denied()), exception_handlers={Denied: streaming})
-    assert await drive(app, websocket_scope(DENIAL)) == [
+    assert await connect_then_wait(app, websocket_scope(DENIAL)) == [
         {"type": "websocket.http.response.start", "status": 403, "headers": []},
         {"type": "websocket.http.response.body", "body": b"de", "more_body": True},
         {"type": "websocket.http.response.body", "body": b"nied", "more_body": True},
@@ -202,7 +183,7 @@ async def test_custom_response_messages_are_passed_on() -> None:
         return AlreadyPrefixed()
 
     app = handling_app(endpoint(Denied()), exception_handlers={Denied: handler})
-    assert await drive(app, websocket_scope(DENIAL)) == [
+    assert await connect_then_wait(app, websocket_scope(DENIAL)) == [
         {"type": "websocket.http.response.start", "status": 403, "headers": []},
         {"type": "websocket.http.response.body", "body": b"no"},
     ]
@@ -214,7 +195,9 @@ async def test_handler_returning_none_sends_nothing_more() -> None:
         await websocket.close(4000, "custom")
 
     app = handling_app(endpoint(Denied()), exception_handlers={Denied: close})
-    assert await drive(app, websocket_scope(DENIAL)) == [{"type": "websocket.close", "code": 4000, "reason": "custom"}]
+    assert await connect_then_wait(app, websocket_scope(DENIAL)) == [
+        {"type": "websocket.close", "code": 4000, "reason": "custom"}
+    ]
 
 
 def test_test_client_raises_the_denial_response(test_client_factory: TestClientFactory) -> None:

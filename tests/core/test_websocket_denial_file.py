@@ -12,13 +12,13 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any, Callable
 
-import anyio
 import pytest
 
 from starlette_core.responses import FileResponse, Response, StreamingResponse
 from starlette_core.types import Message, Receive, Scope, Send
 from starlette_core.websockets import WebSocket
 from starlette_testing.testclient import WebSocketDenialResponse
+from tests.websocket_driver import connect_then_wait
 
 TestClientFactory = Callable[..., Any]
 
@@ -41,8 +41,6 @@ def denying(make_response: Callable[[], Response]) -> Callable[[Scope, Receive, 
 async def drive(
     app: Callable[[Scope, Receive, Send], Any], headers: list[tuple[bytes, bytes]], extensions: dict[str, Any]
 ) -> list[Message]:
-    sent: list[Message] = []
-    connect: list[Message] = [{"type": "websocket.connect"}]
     scope: Scope = {
         "type": "websocket",
         "path": "/",
@@ -55,18 +53,7 @@ async def drive(
         "subprotocols": [],
     }
 
-    async def receive() -> Message:
-        if connect:
-            return connect.pop()
-        await anyio.sleep_forever()
-        raise AssertionError("unreachable")  # pragma: no cover
-
-    async def send(message: Message) -> None:
-        sent.append(message)
-
-    with anyio.fail_after(10):
-        await app(scope, receive, send)
-    return sent
+    return await connect_then_wait(app, scope)
 
 
 def test_file_response_denial(test_client_factory: TestClientFactory, file: Path) -> None:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-import anyio
 import pytest
 
 from starlette_core.exceptions import HTTPException, WebSocketException
@@ -24,6 +23,7 @@ from starlette_middleware.exceptions import ExceptionMiddleware
 from starlette_routing.applications import Starlette
 from starlette_routing.routing import Mount, WebSocketRoute
 from starlette_testing.testclient import WebSocketDenialResponse
+from tests.websocket_driver import connect_then_wait
 
 TestClientFactory = Callable[..., Any]
 
@@ -111,22 +111,7 @@ def websocket_scope(path: str, extensions: dict[str, Any] | None) -> Scope:
 
 
 async def drive(path: str, extensions: dict[str, Any] | None) -> list[Message]:
-    """Run the app as a server would, with a client that connects and then only waits: every message it sent."""
-    sent: list[Message] = []
-    connect: list[Message] = [{"type": "websocket.connect"}]
-
-    async def receive() -> Message:
-        if connect:
-            return connect.pop()
-        await anyio.sleep_forever()
-        raise AssertionError("unreachable")  # pragma: no cover
-
-    async def send(message: Message) -> None:
-        sent.append(message)
-
-    with anyio.fail_after(10):
-        await app(websocket_scope(path, extensions), receive, send)
-    return sent
+    return await connect_then_wait(app, websocket_scope(path, extensions))
 
 
 ACCEPT: Message = {"type": "websocket.accept", "subprotocol": None, "headers": []}
