@@ -19,6 +19,7 @@ from functools import partial as partial  # upstream's module has the name
 from typing import TYPE_CHECKING, Any, AsyncIterable, Callable, Iterable, Literal, Optional, Tuple, Union
 from urllib.parse import quote
 
+from starlette_core._disconnect_watch import current_asyncio_task, stream_watching_disconnect
 from starlette_core._utils import LazyImports, collapse_excgroups
 from starlette_core.background import BackgroundTask
 from starlette_core.concurrency import iterate_in_threadpool
@@ -440,6 +441,15 @@ class StreamingResponse(Response):
         await self.stream_response(send)
         task_group.cancel_scope.cancel()
 
+    async def _stream_in_task_group(self, receive: Receive, send: Send) -> None:
+        """The stream in a task of an anyio task group, the disconnect listener in this one."""
+        _lazy.load("anyio")
+        with collapse_excgroups():
+            async with anyio.create_task_group() as task_group:
+                task_group.start_soon(self._stream_then_cancel, send, task_group)
+                await self.listen_for_disconnect(receive)
+                task_group.cancel_scope.cancel()
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         asgi = scope.get("asgi")
         spec_version = asgi.get("spec_version") if asgi else None
@@ -450,13 +460,15 @@ class StreamingResponse(Response):
             except OSError:
                 raise ClientDisconnect() from None
         else:
-            # Older servers: stop streaming as soon as the client goes away.
-            _lazy.load("anyio")
-            with collapse_excgroups():
-                async with anyio.create_task_group() as task_group:
-                    task_group.start_soon(self._stream_then_cancel, send, task_group)
-                    await self.listen_for_disconnect(receive)
-                    task_group.cancel_scope.cancel()
+            # Older servers: stop streaming as soon as the client goes away. On asyncio one plain task listens
+            # (see starlette_core._disconnect_watch); elsewhere an anyio task group runs both.
+            streamer = current_asyncio_task()
+            if streamer is not None:
+                await stream_watching_disconnect(
+                    streamer, self.stream_response, send, self.listen_for_disconnect, receive
+                )
+            else:
+                await self._stream_in_task_group(receive, send)
 
         if self.background is not None:
             await self.background()
