@@ -7,6 +7,8 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from starlette_core.datastructures import Headers, MutableHeaders, QueryParams
 from starlette_core.requests import HTTPConnection, cookie_parser
@@ -130,3 +132,17 @@ def test_cookies_come_from_a_subclass_headers(read_headers_first: bool) -> None:
     if read_headers_first:  # the base class's headers are cached by then; the subclass's are still what counts
         assert conn.headers["cookie"] == "injected=yes"
     assert conn.cookies == {"injected": "yes", "a": "1"}
+
+
+_header_names = st.sampled_from([b"cookie", b"Cookie", b"host", b"x-cookie", b"cookies"])
+_header_values = st.binary(max_size=12)
+
+
+@given(raw=st.lists(st.tuples(_header_names, _header_values), max_size=6))
+def test_cookies_are_what_the_public_headers_give(raw: list[tuple[bytes, bytes]]) -> None:
+    # request.cookies reads the raw list itself: it must give what joining the public getlist("cookie") gives,
+    # for no, one or several Cookie headers, empty ones included (the raw names are lower-case in ASGI, so
+    # b"Cookie" is another header).
+    expected_header = "; ".join(Headers(raw=list(raw)).getlist("cookie"))
+    expected = cookie_parser(expected_header) if expected_header else {}
+    assert HTTPConnection(make_scope(headers=list(raw))).cookies == expected

@@ -127,6 +127,7 @@ async def stream_watching_disconnect(
         raise
     else:
         start.cancel()
-        await watch.stream_ended()
+        if watch.listener is not None:  # the stream waited at least once
+            await watch.stream_ended()
     if watch.error is not None:
         raise watch.error

@@ -262,8 +262,11 @@ class HTTPConnection(Mapping[str, Any], Generic[StateT]):
                 headers = self.headers
             # Every Cookie header, joined with "; " (as upstream 0.49; 0.47.3 read the first one only).
             if type(headers) is Headers:
-                # Headers.getlist("cookie"), inlined.
-                values = [value for name, value in headers._list if name == b"cookie"]
+                # "; ".join(headers.getlist("cookie")), inlined (a plain loop: a list comprehension is a frame).
+                values: list[bytes] = []
+                for name, value in headers._list:
+                    if name == b"cookie":
+                        values.append(value)
                 header = b"; ".join(values).decode("latin-1") if values else None
             else:
                 header = "; ".join(headers.getlist("cookie"))

@@ -20,7 +20,7 @@ import sys as sys  # upstream's module has the name
 import traceback
 from typing import TYPE_CHECKING
 
-from starlette_core._exception_handler import track_response_start
+from starlette_core._exception_handler import TrackingSend
 from starlette_core._utils import LazyImports, is_async_callable
 from starlette_core.concurrency import run_in_threadpool
 from starlette_core.requests import ClientDisconnect, Request
@@ -213,9 +213,11 @@ class ServerErrorMiddleware:
             await self.app(scope, receive, send)
             return
 
-        tracking_send = track_response_start(send)
+        # A tracker of its own (what track_response_start(send) returns for any send this outermost layer gets,
+        # apart from an unused tracker it would reuse, which sees the same messages), without that call's frame.
+        tracking_send = TrackingSend(send)
         try:
-            await self.app(scope, receive, tracking_send)
+            await self.app(scope, receive, tracking_send.forward)
         except ClientDisconnect:
             # The client has gone: no one to answer and no server error to log (see the module docstring).
             return

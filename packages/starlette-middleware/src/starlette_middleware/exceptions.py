@@ -74,7 +74,7 @@ class ExceptionMiddleware:
             return
         tracking_send = track_response_start(send)
         try:
-            await self.app(scope, receive, tracking_send)
+            await self.app(scope, receive, tracking_send.forward)
         except Exception as exc:
             if not await self._handle(exc, scope, receive, send, tracking_send.response_started):
                 raise
