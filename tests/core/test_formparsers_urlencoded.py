@@ -162,7 +162,7 @@ async def test_same_limit_errors_after_the_same_reads_as_python_multipart(body: 
 async def test_same_as_python_multipart_on_random_bodies() -> None:
     rnd = random.Random(9)
     tokens = [b"a", b"=", b"&", b"+", b"%", b"%26", b"%3D", b"%3d", b"%4", b"%41", b"\\", b"\xc3", b"\xa9", b"\xee"]
-    tokens += [b"\xee\x80\xa6", b"%EE%80%A6", b"_charset_", b"latin-1", b"\xff"]
+    tokens += [b"\xee\x80\xa6", b"%EE%80%A6", b"_charset_", b"latin-1", b"\xff", b"\x01", b"%02", b"\x02", b"%01"]
     for _ in range(1500):
         body = b"".join(rnd.choice(tokens) for _ in range(rnd.randint(0, 16)))
         cuts = sorted(rnd.sample(range(len(body) + 1), min(len(body) + 1, rnd.randint(0, 4))))
@@ -196,6 +196,22 @@ async def test_escapes_of_separators_and_invalid_escapes() -> None:
 async def test_text_holding_the_stand_in_characters() -> None:
     result = await same_as_python_multipart(["a=\ue026%26&b=%EE%80%BD%3D".encode()])
     assert result[1] == [("a", "\ue026&"), ("b", "\ue03d=")]
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"a=\x01%26&b=\x02%3D",  # the stand-ins sent as they are
+        b"a=%01%26&b=%02%3d",  # and escaped
+        b"a=%01&b=%26",
+        b"a%3D=%02&%26=x",
+        b"a=%C3%A9%26%01&b=\xc3\x01%3D",  # after a UTF-8 sequence cut short
+    ],
+)
+async def test_text_holding_the_stand_in_characters_of_the_separators(body: bytes) -> None:
+    result = await same_as_python_multipart([body])
+    assert result[0] == "form"
 
 
 @pytest.mark.anyio

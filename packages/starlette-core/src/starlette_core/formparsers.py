@@ -14,6 +14,7 @@ import codecs
 import encodings
 import functools
 import importlib
+import io
 import sys
 from collections.abc import AsyncGenerator, Sequence
 from dataclasses import dataclass, field
@@ -95,6 +96,30 @@ def _load_multipart() -> Any:
         raise MultipartNotInstalled(_MISSING_MULTIPART)
     _lazy.load("parse_options_header")
     return multipart
+
+
+# (parse_options_header, value) -> what it returned, for the values seen most: the Content-Type of the forms an app
+# receives and the Content-Disposition of their parts.  Bounded in entries and in the length of the values kept, so
+# a client cannot make it hold much; the function is part of the key, so that a patched one runs.
+_options_memo: dict[tuple[Any, str | bytes], tuple[bytes, dict[bytes, bytes]]] = {}
+_OPTIONS_MEMO_MAX = 256
+_OPTIONS_VALUE_MAX = 200
+
+
+def _parsed_options(parse: Any, value: str | bytes | None) -> tuple[bytes, dict[bytes, bytes]]:
+    """``parse(value)`` (python-multipart's ``parse_options_header``), remembered for short values.
+
+    The result is shared: callers only read it.
+    """
+    if value is None or len(value) > _OPTIONS_VALUE_MAX:
+        return parse(value)  # type: ignore[no-any-return]
+    key = (parse, value)
+    options = _options_memo.get(key)
+    if options is None:
+        options = parse(value)
+        if len(_options_memo) < _OPTIONS_MEMO_MAX:
+            _options_memo[key] = options
+    return options
 
 
 def _parse_error(multipart: Any) -> Any:
@@ -205,9 +230,10 @@ def _unquote(data: bytes) -> bytes:
 
 
 # Stand-ins for the escapes "%26" ("&") and "%3D" ("="), so that they survive the split of a decoded body into
-# fields: private-use characters, written in UTF-8.
-_AMPERSAND = "\ue026"
-_EQUALS = "\ue03d"
+# fields: ASCII control characters (a form's text rarely holds them, and the stand-ins are counted to tell), so that
+# the text of an ASCII body stays ASCII, which Python's string methods handle fastest.
+_AMPERSAND = "\x01"
+_EQUALS = "\x02"
 _AMPERSAND_UTF8 = _AMPERSAND.encode()
 _EQUALS_UTF8 = _EQUALS.encode()
 
@@ -402,7 +428,7 @@ class FormParser:
         return FormData._from_list(items)
 
     def _charset(self) -> str:
-        _, params = parse_options_header(self.headers.get("content-type"))
+        _, params = _parsed_options(parse_options_header, self.headers.get("content-type"))
         return _charset_from(params)
 
     async def _read_fields(self) -> list[bytes]:
@@ -561,6 +587,8 @@ class MultiPartParser:
         self._file_parts_to_write: list[tuple[UploadFile, bytes]] = []
         self._file_parts_to_finish: list[UploadFile] = []
         self._files_to_close_on_error: list[SpooledTemporaryFile[bytes]] = []
+        # The data of the current file while it stays in memory (None: it is written to its file as it comes).
+        self._file_chunks: list[bytes | memoryview] | None = None
 
     def on_part_begin(self) -> None:
         self._current_part = MultipartPart()
@@ -573,10 +601,27 @@ class MultiPartParser:
                 raise _part_too_large(self.max_part_size)
             part.data += data[start:end]
         else:
-            if not self._file_cap and not self._file_bytes:
+            received = self._file_bytes
+            self._file_bytes += end - start
+            chunks = self._file_chunks
+            if chunks is not None:
+                if self._file_bytes <= self._file_cap:
+                    # Kept as received (a whole chunk, or a view of a chunk's bytes): copied once, at the end.
+                    if type(data) is not bytes:
+                        chunks.append(bytes(data[start:end]))
+                    elif start or end != len(data):
+                        chunks.append(memoryview(data)[start:end])
+                    else:
+                        chunks.append(data)
+                    return
+                # Past what it may keep in memory: it goes to disk, with what it has received so far.
+                self._file_chunks = None
+                self._files_to_roll.append(part.file.file)  # type: ignore[arg-type]
+                if chunks:
+                    self._file_parts_to_write.append((part.file, b"".join(chunks)))
+            elif not self._file_cap and not received:
                 # No room left in memory: the file goes to disk before its first byte is written.
                 self._files_to_roll.append(part.file.file)  # type: ignore[arg-type]
-            self._file_bytes += end - start
             self._file_parts_to_write.append((part.file, data[start:end]))
 
     def on_part_end(self) -> None:
@@ -594,7 +639,17 @@ class MultiPartParser:
             # memory, and takes that much of the room left to the files after it.
             if self._file_bytes <= self._file_cap:
                 self._spooled_bytes += self._file_bytes
-            self._file_parts_to_finish.append(part.file)
+            chunks = self._file_chunks
+            if chunks is None:
+                self._file_parts_to_finish.append(part.file)
+            else:
+                # In memory all along: the spool's buffer becomes the file's bytes, joined once (a BytesIO made
+                # from bytes shares them until written to, and reading it whole returns them without a copy).
+                self._file_chunks = None
+                if chunks:
+                    content = chunks[0] if len(chunks) == 1 and type(chunks[0]) is bytes else b"".join(chunks)
+                    part.file.file._file = io.BytesIO(content)  # type: ignore[attr-defined]
+                    part.file.size = len(content)
             self.items.append((part.field_name, part.file))
 
     def on_header_field(self, data: bytes, start: int, end: int) -> None:
@@ -614,7 +669,7 @@ class MultiPartParser:
 
     def on_headers_finished(self) -> None:
         part = self._current_part
-        _, options = parse_options_header(part.content_disposition)
+        _, options = _parsed_options(parse_options_header, part.content_disposition)
         raw_name = options.get(b"name")
         if raw_name is None:
             raise MultiPartException('The Content-Disposition header field "name" must be provided.')
@@ -640,6 +695,11 @@ class MultiPartParser:
         # A max_size of 0 would mean "never roll over"; a file with no room is rolled over by on_part_data.
         tempfile: SpooledTemporaryFile[bytes] = SpooledTemporaryFile(max_size=self._file_cap or 1)  # noqa: SIM115
         self._files_to_close_on_error.append(tempfile)
+        # A file of the standard library's own class has its data kept as it comes, and made its buffer at the end
+        # (see on_part_data); anything else (a subclass, or whatever the global was patched to) is written to chunk
+        # by chunk.  Decided for each file.
+        cls = type(tempfile)
+        self._file_chunks = [] if cls.__module__ == "tempfile" and cls.__qualname__ == "SpooledTemporaryFile" else None
         return UploadFile(
             file=tempfile,  # type: ignore[arg-type]
             size=0,
@@ -652,7 +712,7 @@ class MultiPartParser:
 
     async def parse(self) -> FormData:
         multipart = self._multipart
-        _, params = parse_options_header(self.headers.get("content-type"))
+        _, params = _parsed_options(parse_options_header, self.headers.get("content-type"))
         self._charset = _charset_from(params)
         boundary = params.get(b"boundary")
         if not boundary:
@@ -674,7 +734,8 @@ class MultiPartParser:
                 parser = multipart.MultipartParser(boundary, callbacks)
                 async for chunk in self.stream:
                     parser.write(chunk)
-                    await self._flush()
+                    if self._files_to_roll or self._file_parts_to_write or self._file_parts_to_finish:
+                        await self._flush()
                 parser.finalize()
             except _parse_error(multipart) as exc:
                 raise MultiPartException("Malformed multipart body.") from exc

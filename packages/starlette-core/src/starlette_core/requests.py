@@ -449,7 +449,9 @@ class Request(HTTPConnection[StateT]):
                 raise MultipartNotInstalled(_MISSING_MULTIPART)
             for name in ("FormParser", "MultiPartParser", "MultiPartException"):
                 _lazy.load(name)
-            content_type, _ = parse_options_header(self.headers.get("content-type"))
+            # (The parsers' module is loaded now: reading its memo this way costs less than an import statement.)
+            parsed_options = sys.modules["starlette_core.formparsers"]._parsed_options
+            content_type, _ = parsed_options(parse_options_header, self.headers.get("content-type"))
             parser: MultiPartParser | FormParser
             if content_type == b"multipart/form-data":
                 parser = MultiPartParser(
