@@ -9,13 +9,19 @@ The app's response messages reach ``dispatch`` through a pipe: under asyncio a s
 plain task (a fraction of the cost of an anyio task group and memory object stream, which are used on other
 backends).  Either way the app's ``send`` waits until dispatch has dealt with the message, so the client has the
 whole response before the app goes on to its background work.
+
+Per request on asyncio: one task and three trips through the event loop (the app's task starts; dispatch sends the
+response; the app's task ends while dispatch, having let the loop run once, looks at it).  The response's body goes
+from the pipe straight to the server unless ``dispatch`` has read ``response.body_iterator`` (then it goes through
+that generator: the same messages, ``tests/middleware/test_base_fast_path.py``).
 """
 
 from __future__ import annotations
 
 import asyncio
+import types
 from collections import deque
-from collections.abc import AsyncGenerator, AsyncIterable, Awaitable, Mapping, MutableMapping
+from collections.abc import AsyncGenerator, AsyncIterable, Awaitable, Generator, Mapping, MutableMapping
 from typing import Any, Callable, Optional, Protocol, TypeVar, Union
 
 import anyio
@@ -56,24 +62,28 @@ _DISCONNECTED = 2  # a disconnect
 
 
 class _Exchange:
-    """Everything one request through a ``BaseHTTPMiddleware`` needs, as one object (no per-request closures)."""
+    """Everything one request through a ``BaseHTTPMiddleware`` needs, as one object (no per-request closures).
+
+    What most requests never change starts as a class attribute (set on the instance when it does change).
+    """
+
+    client_disconnected = False
+    body_state = _BODY_PENDING
+    body_chunks: AsyncGenerator[bytes, None] | None = None
+    response_sent = False
+    pending_receives: set[anyio.CancelScope] | None = None  # made by the first app_receive()
+    loop: asyncio.AbstractEventLoop | None = None  # asyncio: the app runs in plain tasks
+    task_group: TaskGroup | None = None  # other backends: the app runs in this task group
+    app_exc: Exception | None = None
+    app_exc_raised = False
 
     def __init__(self, app: ASGIApp, scope: Scope, receive: Receive) -> None:
         self.app = app
         self.scope = scope
         self.server_receive = receive
         self.request = _CachedRequest(scope, self.receive_from_server)
-        self.client_disconnected = False
-        self.body_state = _BODY_PENDING
-        self.body_chunks: AsyncGenerator[bytes, None] | None = None
-        self.response_sent = False
-        self.pending_receives: set[anyio.CancelScope] = set()
-        self.loop: asyncio.AbstractEventLoop | None = None  # asyncio: the app runs in plain tasks
         self.tasks: list[asyncio.Task[None]] = []
-        self.task_group: TaskGroup | None = None  # other backends: the app runs in this task group
         self.pipes: list[_Pipe] = []
-        self.app_exc: Exception | None = None
-        self.app_exc_raised = False
 
     # -- the request side ---------------------------------------------------------------------------------------
 
@@ -127,12 +137,15 @@ class _Exchange:
         """``receive_for_app``, but a disconnect once the middleware has sent its response (so the app ends)."""
         if self.response_sent:
             return {"type": "http.disconnect"}
+        pending = self.pending_receives
+        if pending is None:
+            pending = self.pending_receives = set()
         with anyio.CancelScope() as cancel_scope:
-            self.pending_receives.add(cancel_scope)
+            pending.add(cancel_scope)
             try:
                 return await self.receive_for_app()
             finally:
-                self.pending_receives.discard(cancel_scope)
+                pending.discard(cancel_scope)
         # Cancelled by mark_response_sent(): the response is out, the app gets nothing more.
         return {"type": "http.disconnect"}
 
@@ -144,8 +157,9 @@ class _Exchange:
 
     def mark_response_sent(self) -> None:
         self.response_sent = True
-        for cancel_scope in self.pending_receives:
-            cancel_scope.cancel()
+        if self.pending_receives is not None:
+            for cancel_scope in self.pending_receives:
+                cancel_scope.cancel()
 
     # -- the response side --------------------------------------------------------------------------------------
 
@@ -168,8 +182,11 @@ class _Exchange:
             raise RuntimeError("No response returned.") from None
 
         assert message["type"] == "http.response.start", f"Unexpected message: {message['type']!r}"
-        response = _StreamingResponse(status_code=message["status"], content=self.body_stream(pipe), info=info)
-        response.raw_headers = list(message.get("headers", ()))
+        response = _StreamingResponse(status_code=message["status"], content=_FROM_PIPE, info=info)
+        response._pipe = pipe
+        headers = message.get("headers", ())
+        # The app's own list, as upstream hands it on (anything else is copied into one, for dispatch to change).
+        response.raw_headers = headers if type(headers) is list else list(headers)
         return response
 
     def start_app(self) -> _Pipe:
@@ -200,13 +217,25 @@ class _Exchange:
             pipe.close()
 
     async def join_tasks(self) -> None:
-        """Wait for the app's tasks (asyncio): its background work finishes before the middleware returns."""
+        """Wait for the app's tasks (asyncio): its background work finishes before the middleware returns.
+
+        The app's task, woken when dispatch was done with its response, is already due to run: one trip through
+        the event loop first lets it finish (if it can at once) before this looks, rather than a wait on the task
+        and another trip to be woken by its end.
+        """
+        tasks = self.tasks
+        joined = False
         try:
-            for task in self.tasks:
+            for task in tasks:
+                if not task.done():
+                    await _pass_turn()
+                    break
+            for task in tasks:
                 await task
-        except BaseException:
-            await self.cancel_tasks()
-            raise
+            joined = True
+        finally:
+            if not joined:  # cancelled (or interrupted) while waiting
+                await self.cancel_tasks()
 
     async def cancel_tasks(self) -> None:
         """Cancel the app's unfinished tasks and wait until they have ended (as leaving a task group does)."""
@@ -240,6 +269,12 @@ class _Exchange:
                 yield body
             if not message.get("more_body", False):
                 return
+
+
+@types.coroutine
+def _pass_turn() -> Generator[None, None, None]:
+    """One trip through the event loop (``asyncio.sleep(0)``, without its checks)."""
+    yield
 
 
 class _Pipe(Protocol):
@@ -381,7 +416,11 @@ class BaseHTTPMiddleware:
         if loop is not None:
             exchange.loop = loop
             try:
-                await self._respond(exchange, scope, send)
+                # (_respond(), inlined: one coroutine less per request)
+                response = await self.dispatch_func(exchange.request, exchange.call_next)
+                await response(scope, exchange.receive_for_app, send)
+                exchange.mark_response_sent()
+                exchange.close_pipes()
             except BaseException:
                 exchange.close_pipes()
                 await exchange.cancel_tasks()
@@ -412,8 +451,22 @@ class BaseHTTPMiddleware:
         raise NotImplementedError()
 
 
+class _FromPipe:
+    """``content`` of the response ``call_next`` returns: its body is still in the app's pipe."""
+
+
+_FROM_PIPE: Any = _FromPipe()
+
+
 class _StreamingResponse(Response):
-    """The app's response as ``call_next`` returns it: its status and headers, its body still streaming."""
+    """The app's response as ``call_next`` returns it: its status and headers, its body still streaming.
+
+    Its ``body_iterator`` (an async generator over the app's body messages) is made when ``dispatch`` first reads
+    it; a response whose ``dispatch`` never did sends the app's body messages straight from the pipe, the same
+    messages without the generator in between (``tests/middleware/test_base_fast_path.py`` compares the two).
+    """
+
+    _pipe: _Pipe
 
     def __init__(
         self,
@@ -424,7 +477,7 @@ class _StreamingResponse(Response):
         info: Optional[Mapping[str, Any]] = None,
     ) -> None:
         self.info = info
-        self.body_iterator = content
+        self._body_iterator = None if content is _FROM_PIPE else content
         self.status_code = status_code
         self.media_type = media_type
         self.background = None
@@ -434,21 +487,54 @@ class _StreamingResponse(Response):
         else:
             self.init_headers(headers)
 
+    @property
+    def body_iterator(self) -> AsyncContentStream:
+        iterator = self._body_iterator
+        if iterator is None:
+            iterator = self._body_iterator = _Exchange.body_stream(self._pipe)
+        return iterator
+
+    @body_iterator.setter
+    def body_iterator(self, iterator: AsyncContentStream) -> None:
+        self._body_iterator = iterator
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if self.info is not None:
             await send({"type": "http.response.debug", "info": self.info})
         await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
 
         complete_body = True
-        async for chunk in self.body_iterator:
-            if isinstance(chunk, MutableMapping):
-                # A non-body message (e.g. "http.response.pathsend") already ends the response.
-                complete_body = False
-                await send(chunk)
-                continue
-            if isinstance(chunk, str):
-                chunk = chunk.encode(self.charset)
-            await send({"type": "http.response.body", "body": chunk, "more_body": True})
+        iterator = self._body_iterator
+        if iterator is None:
+            # The app's body, untouched by dispatch: the messages body_stream() would give, without it.
+            pipe = self._pipe
+            while True:
+                try:
+                    message = await pipe.receive()
+                except anyio.EndOfStream:
+                    break
+                if message["type"] == "http.response.pathsend":
+                    complete_body = False
+                    await send(message)
+                    break
+                assert message["type"] == "http.response.body", f"Unexpected message: {message['type']!r}"
+                body = message.get("body", b"")
+                if body:
+                    if isinstance(body, str):
+                        body = body.encode(self.charset)
+                    await send({"type": "http.response.body", "body": body, "more_body": True})
+                if not message.get("more_body", False):
+                    break
+        else:
+            async for chunk in iterator:
+                if isinstance(chunk, MutableMapping):
+                    # A non-body message (e.g. "http.response.pathsend") already ends the response.
+                    complete_body = False
+                    await send(chunk)
+                    continue
+                if isinstance(chunk, str):
+                    chunk = chunk.encode(self.charset)
+                await send({"type": "http.response.body", "body": chunk, "more_body": True})
         if complete_body:
             await send({"type": "http.response.body", "body": b"", "more_body": False})
 
