@@ -48,6 +48,10 @@ def _disconnect_error(message: Message) -> WebSocketDisconnect:
     return WebSocketDisconnect(message.get("code", 1000), message.get("reason"))
 
 
+def _expected_receive_error(message_type: Any) -> str:
+    return f'Expected ASGI message "websocket.receive" or "websocket.disconnect", but got {message_type!r}'
+
+
 class WebSocketDisconnected(RuntimeError):
     """Raised when a websocket is used after it was closed or disconnected, or before it was accepted (as upstream
     1.7). A ``RuntimeError``, which 0.47.3 raised there, so ``except RuntimeError`` still catches it."""
@@ -73,9 +77,7 @@ class WebSocket(HTTPConnection[StateT]):
             if message_type == "websocket.disconnect":
                 self.client_state = _DISCONNECTED
             elif message_type != "websocket.receive":
-                raise RuntimeError(
-                    f'Expected ASGI message "websocket.receive" or "websocket.disconnect", but got {message_type!r}'
-                )
+                raise RuntimeError(_expected_receive_error(message_type))
             return message
         if state is _CONNECTING:
             message = await self._receive()
@@ -141,9 +143,21 @@ class WebSocket(HTTPConnection[StateT]):
     async def receive_text(self) -> str:
         if self.application_state is not _CONNECTED:
             raise WebSocketDisconnected(_NOT_CONNECTED)
-        message = await self.receive()
-        if message["type"] == "websocket.disconnect":
-            raise _disconnect_error(message)
+        # The fast path: receive()'s own work for a connected client, without awaiting it as a coroutine of its
+        # own. Decided per call: a receive() patched on the instance or the class, or overridden in a subclass,
+        # is awaited as upstream awaits it.
+        if getattr(self.receive, "__func__", None) is _RECEIVE and self.client_state is _CONNECTED:
+            message = await self._receive()
+            message_type = message["type"]
+            if message_type != "websocket.receive":
+                if message_type != "websocket.disconnect":
+                    raise RuntimeError(_expected_receive_error(message_type))
+                self.client_state = _DISCONNECTED
+                raise _disconnect_error(message)
+        else:
+            message = await self.receive()
+            if message["type"] == "websocket.disconnect":
+                raise _disconnect_error(message)
         text: str = message["text"]  # (an annotation, not typing.cast: that is a function call per message)
         return text
 
@@ -197,7 +211,15 @@ class WebSocket(HTTPConnection[StateT]):
             pass
 
     async def send_text(self, data: str) -> None:
-        await self.send({"type": "websocket.send", "text": data})
+        # The fast path: send()'s own work for a connected application (see receive_text).
+        if getattr(self.send, "__func__", None) is _SEND and self.application_state is _CONNECTED:
+            try:
+                await self._send({"type": "websocket.send", "text": data})
+            except OSError:
+                self.application_state = _DISCONNECTED
+                raise WebSocketDisconnect(code=1006) from None
+        else:
+            await self.send({"type": "websocket.send", "text": data})
 
     async def send_bytes(self, data: bytes) -> None:
         await self.send({"type": "websocket.send", "bytes": data})
@@ -226,6 +248,11 @@ class WebSocket(HTTPConnection[StateT]):
             await self.send(message)
 
         await response(self.scope, self.receive, send)
+
+
+# The functions receive_text and send_text compare the bound methods' functions with.
+_RECEIVE = WebSocket.receive
+_SEND = WebSocket.send
 
 
 class WebSocketClose:
