@@ -14,7 +14,15 @@ import json
 import typing
 import urllib.parse
 
-from peers.common import BOUNDARY, FORM_FIELDS, JSON_DOC, multipart_body, req  # the requests, shared with the peers
+from peers.common import (  # the requests, shared with the peers
+    BOUNDARY,
+    FORM_FIELDS,
+    JSON_DOC,
+    QUERY,
+    QUERY_HEADERS,
+    multipart_body,
+    req,
+)
 
 from starlette.applications import Starlette
 from starlette.datastructures import MutableHeaders
@@ -179,17 +187,12 @@ def s_form() -> tuple[typing.Any, dict[str, typing.Any]]:
     )
 
 
+def s_params_2000() -> tuple[typing.Any, dict[str, typing.Any]]:
+    return Starlette(routes=dynamic_routes(2000)), req("/r1999/widget/42")
+
+
 def s_query_headers() -> tuple[typing.Any, dict[str, typing.Any]]:
-    headers = [
-        (b"accept-language", b"en-GB,en;q=0.9"),
-        (b"x-trace-id", b"abc123"),
-        (b"cookie", b"session=s3cr3t; theme=dark; tracking=xyz"),
-        (b"cache-control", b"no-cache"),
-        (b"referer", b"https://example.com/previous"),
-    ]
-    return Starlette(routes=[Route("/inspect", inspect)]), req(
-        "/inspect", query="q=hello+world&tag=a&tag=b&tag=c&page=3", headers=headers
-    )
+    return Starlette(routes=[Route("/inspect", inspect)]), req("/inspect", query=QUERY, headers=QUERY_HEADERS)
 
 
 def s_upload() -> tuple[typing.Any, dict[str, typing.Any]]:
@@ -207,36 +210,12 @@ def s_websocket() -> tuple[typing.Any, dict[str, typing.Any]]:
     return Starlette(routes=[WebSocketRoute("/ws", ws_echo)]), req("/ws", kind="websocket", messages=10)
 
 
-def bare_asgi() -> typing.Any:
-    """The floor for the over-the-wire comparison: a hand-written ASGI hello."""
-    body = b"Hello, world!"
-    start = {
-        "type": "http.response.start",
-        "status": 200,
-        "headers": [(b"content-type", b"text/plain; charset=utf-8"), (b"content-length", b"13")],
-    }
-    end = {"type": "http.response.body", "body": body}
-
-    async def app(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "lifespan":
-            while True:
-                message = await receive()
-                if message["type"] == "lifespan.startup":
-                    await send({"type": "lifespan.startup.complete"})
-                elif message["type"] == "lifespan.shutdown":
-                    await send({"type": "lifespan.shutdown.complete"})
-                    return
-        await send(start)
-        await send(end)
-
-    return app
-
-
 # name -> (builder, what the rate counts)
 SCENARIOS: dict[str, tuple[typing.Callable[[], tuple[typing.Any, dict[str, typing.Any]]], str]] = {
     "hello": (s_hello, "req/s"),
     "params_20": (s_params_20, "req/s"),
     "params_200": (s_params_200, "req/s"),
+    "params_2000": (s_params_2000, "req/s"),  # only with run.py --scale (or --only)
     "middleware4": (s_middleware4, "req/s"),
     "basehttp": (s_basehttp, "req/s"),
     "json_body": (s_json_body, "req/s"),

@@ -4,10 +4,15 @@ Commands (argv[1]):
   list                         print the scenarios as JSON
   check <scenario>             run one request, print status/body digest as JSON
   inproc <scenario> <seconds>  drive app(scope, receive, send) in a tight loop, print the rate as JSON
-  serve <scenario|bare> <port> run the app under uvicorn (httptools) on 127.0.0.1
+  serve <scenario|bare> <port> [server] [workers]
+                               run the app on 127.0.0.1 under uvicorn (httptools, uvloop; the default) or
+                               granian (--interface asgi, uvloop), with 1 (default) or more worker processes
+  wsclient <port> <n> <messages>  hold n WebSocket connections to /ws, each echoing <messages> texts (see below)
   import                       time `import starlette.applications` (this process must be fresh)
   memory <n>                   import, build the hello app, serve n requests in-process, print ru_maxrss
-  count <scenario> <n>         serve n requests in-process and exit (for instruction counting under valgrind)
+  specs <scenario>...          (our venv) the scenarios whose peers/common.py request differs from apps.py's
+  count <scenario> <n>         serve n requests in-process and exit (for instruction counting under valgrind);
+                               prints {"requests": n}
   profile <scenario> <seconds> [sort]  cProfile the in-process loop and print the top functions
 """
 
@@ -320,29 +325,97 @@ def memory(n: int) -> dict[str, typing.Any]:
     app, _spec, scope, ch = setup("hello")
 
     async def go() -> None:
+        await start(app)
         for _ in range(n):
             ch.i = 0
-            await app(scope.copy(), ch.receive, _noop_send)
+            await app({**scope, "state": {}} if FRESH_STATE else scope.copy(), ch.receive, _noop_send)
 
     asyncio.run(go())
     return {"maxrss_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, "requests": n}
 
 
-def serve(name: str, port: int) -> None:
+def raise_fd_limit() -> None:
+    """Soft limit on open files up to the hard one: the WebSocket soak holds a thousand connections."""
+    import resource
+
+    _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+
+
+def served_app() -> typing.Any:
+    """The app a server serves (an app factory: uvicorn with workers and granian import it by name).
+
+    BENCH_SERVE names the scenario; "bare" is the hand-written floor (peers/bare_app.py), the same in every venv.
+    """
+    name = os.environ["BENCH_SERVE"]
+    if name == "bare":
+        from peers.bare_app import floor_app
+
+        return floor_app()
+    return apps.SCENARIOS[name][0]()[0]
+
+
+def serve(name: str, port: int, server: str = "uvicorn", workers: int = 1) -> None:
+    raise_fd_limit()
+    os.environ["BENCH_SERVE"] = name
+    if server == "granian":
+        from pathlib import Path
+
+        from granian import Granian
+        from granian.constants import HTTPModes, Interfaces, Loops
+
+        Granian(
+            "worker:served_app",
+            address="127.0.0.1",
+            port=port,
+            interface=Interfaces.ASGI,
+            workers=workers,
+            loop=Loops.uvloop,
+            http=HTTPModes.http1,
+            log_enabled=False,
+            factory=True,
+            working_dir=Path(__file__).resolve().parent,
+        ).serve()
+        return
     import uvicorn
 
-    app = apps.bare_asgi() if name == "bare" else apps.SCENARIOS[name][0]()[0]
-    config = uvicorn.Config(
-        app,
-        host="127.0.0.1",
-        port=port,
-        http="httptools",
-        loop="uvloop",
-        log_level="warning",
-        access_log=False,
-        lifespan="auto",
-    )
-    uvicorn.Server(config).run()
+    options: dict[str, typing.Any] = {
+        "host": "127.0.0.1",
+        "port": port,
+        "http": "httptools",
+        "loop": "uvloop",
+        "log_level": "warning",
+        "access_log": False,
+        "lifespan": "auto",
+    }
+    if workers > 1:  # uvicorn's multiprocess supervisor wants an import string
+        uvicorn.run("worker:served_app", factory=True, workers=workers, **options)
+        return
+    uvicorn.Server(uvicorn.Config(served_app(), **options)).run()
+
+
+async def ws_soak(port: int, n: int, messages: int) -> None:
+    """Open n WebSocket connections to /ws, echo `messages` texts on each, and hold them all open.
+
+    Prints {"open": n} once every connection has echoed its messages, then waits for a line on stdin and closes
+    them (run.py reads the server's memory in between).
+    """
+    from websockets.asyncio.client import connect
+
+    async def one(i: int) -> typing.Any:
+        ws = await connect(f"ws://127.0.0.1:{port}/ws", open_timeout=120, ping_interval=None, max_queue=4)
+        for k in range(messages):
+            await ws.send(f"message {i}.{k}")
+            if await ws.recv() != f"message {i}.{k}":
+                raise SystemExit("wrong echo")
+        return ws
+
+    sockets = []
+    for start_at in range(0, n, 100):  # batches of 100, so the server's accept backlog is never the limit
+        sockets += await asyncio.gather(*(one(i) for i in range(start_at, min(n, start_at + 100))))
+    print(json.dumps({"open": len(sockets)}), flush=True)
+    await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
+    await asyncio.gather(*(ws.close() for ws in sockets))
 
 
 def main() -> None:
@@ -362,10 +435,15 @@ def main() -> None:
         profile(sys.argv[2], float(sys.argv[3]), sys.argv[4] if len(sys.argv) > 4 else "tottime")
     elif cmd == "count":
         count(sys.argv[2], int(sys.argv[3]))
+        print(json.dumps({"requests": int(sys.argv[3])}))
     elif cmd == "memory":
         print(json.dumps(memory(int(sys.argv[2]))))
     elif cmd == "serve":
-        serve(sys.argv[2], int(sys.argv[3]))
+        server = sys.argv[4] if len(sys.argv) > 4 else "uvicorn"
+        serve(sys.argv[2], int(sys.argv[3]), server, int(sys.argv[5]) if len(sys.argv) > 5 else 1)
+    elif cmd == "wsclient":
+        raise_fd_limit()
+        asyncio.run(ws_soak(int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])))
     else:  # pragma: no cover
         raise SystemExit(f"unknown command {cmd!r}")
 

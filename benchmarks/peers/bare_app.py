@@ -36,6 +36,31 @@ def hello_app() -> App:
     return app
 
 
+def floor_app() -> App:
+    """hello_app answering the lifespan protocol too: the floor served over the wire (worker.py serve bare)."""
+    body = HELLO.encode()
+    start = {
+        "type": "http.response.start",
+        "status": 200,
+        "headers": [(b"content-type", b"text/plain; charset=utf-8"), (b"content-length", b"13")],
+    }
+    end = {"type": "http.response.body", "body": body}
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            while True:
+                message = await receive()
+                if message["type"] == "lifespan.startup":
+                    await send({"type": "lifespan.startup.complete"})
+                elif message["type"] == "lifespan.shutdown":
+                    await send({"type": "lifespan.shutdown.complete"})
+                    return
+        await send(start)
+        await send(end)
+
+    return app
+
+
 def json_app() -> App:
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
         body = b""

@@ -15,7 +15,7 @@ from blacksheep import Application, Request, Response, WebSocket, WebSocketDisco
 from blacksheep.contents import StreamedContent
 from blacksheep.server.compression import GzipMiddleware
 
-from peers.common import CHUNK, HELLO, SPECS
+from peers.common import CHUNK, HELLO, ROUTE_COUNTS, SPECS
 
 LIFESPAN = True  # BlackSheep starts its app (router, DI, middleware chain) on the lifespan startup message
 
@@ -51,14 +51,17 @@ async def trusted_host(request: Request, handler: typing.Callable[..., typing.Aw
     return await handler(request)
 
 
+def header(request: Request, name: bytes) -> str | None:
+    value = request.get_first_header(name)
+    return None if value is None else value.decode()
+
+
 def build(name: str) -> tuple[Application, dict[str, typing.Any]]:
     app = Application()
     if name == "hello":
         hello_routes(app)
-    elif name == "params_20":
-        item_routes(app, 20)
-    elif name == "params_200":
-        item_routes(app, 200)
+    elif name in ROUTE_COUNTS:
+        item_routes(app, ROUTE_COUNTS[name])
     elif name == "middleware4":
         hello_routes(app)
         app.middlewares.append(trusted_host)
@@ -89,6 +92,25 @@ def build(name: str) -> tuple[Application, dict[str, typing.Any]]:
             data = file.file.read()
             return json({"filename": file.file_name.decode(), "size": len(data), "note": form["note"]})
 
+    elif name == "query_headers":
+
+        @app.router.get("/inspect")
+        async def inspect(request: Request) -> Response:
+            query = request.query  # name -> list of values
+            cookies = request.cookies
+            return json(
+                {
+                    "q": query["q"][0],
+                    "tags": query.get("tag", []),
+                    "page": int(query.get("page", ["1"])[0]),
+                    "agent": header(request, b"user-agent"),
+                    "lang": header(request, b"accept-language"),
+                    "trace": header(request, b"x-trace-id"),
+                    "session": cookies.get("session"),
+                    "theme": cookies.get("theme"),
+                }
+            )
+
     elif name == "streaming":
 
         @app.router.get("/stream")
@@ -99,7 +121,7 @@ def build(name: str) -> tuple[Application, dict[str, typing.Any]]:
 
             return Response(200, None, StreamedContent(b"application/octet-stream", chunks))
 
-    else:
+    elif name == "websocket":
 
         @app.router.ws("/ws")
         async def ws(websocket: WebSocket) -> None:
@@ -110,6 +132,8 @@ def build(name: str) -> tuple[Application, dict[str, typing.Any]]:
             except WebSocketDisconnectError:
                 pass
 
+    else:
+        raise ValueError(name)
     return app, SPECS[name]()
 
 

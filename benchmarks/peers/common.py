@@ -59,6 +59,17 @@ FORM_FIELDS = [(f"field{i}", f"value number {i} & more") for i in range(10)]
 BOUNDARY = "----benchboundary7MA4YWxkTrZu0gW"
 HELLO = "Hello, world!"
 CHUNK = b"x" * 1024  # streaming: 16 of these
+# query_headers: a repeated query key, four headers the endpoint reads or not, two cookies it reads
+QUERY = "q=hello+world&tag=a&tag=b&tag=c&page=3"
+QUERY_HEADERS = [
+    (b"accept-language", b"en-GB,en;q=0.9"),
+    (b"x-trace-id", b"abc123"),
+    (b"cookie", b"session=s3cr3t; theme=dark; tracking=xyz"),
+    (b"cache-control", b"no-cache"),
+    (b"referer", b"https://example.com/previous"),
+]
+# Routes of the params_N scenarios (JSON echo of two path parameters, matched on the last route).
+ROUTE_COUNTS = {"params_20": 20, "params_200": 200, "params_2000": 2000}
 
 
 def multipart_body(boundary: str) -> bytes:
@@ -81,6 +92,7 @@ SPECS: dict[str, typing.Callable[[], dict[str, typing.Any]]] = {
     "hello": lambda: req("/"),
     "params_20": lambda: req("/r19/widget/42"),
     "params_200": lambda: req("/r199/widget/42"),
+    "params_2000": lambda: req("/r1999/widget/42"),
     "middleware4": lambda: req(
         "/", headers=[(b"origin", b"https://app.example.org"), (b"accept-encoding", b"gzip, deflate")]
     ),
@@ -103,6 +115,7 @@ SPECS: dict[str, typing.Callable[[], dict[str, typing.Any]]] = {
         headers=[(b"content-type", f"multipart/form-data; boundary={BOUNDARY}".encode())],
         body=multipart_body(BOUNDARY),
     ),
+    "query_headers": lambda: req("/inspect", query=QUERY, headers=QUERY_HEADERS),
     "streaming": lambda: req("/stream"),
     "websocket": lambda: req("/ws", kind="websocket", messages=10),
 }

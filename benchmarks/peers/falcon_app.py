@@ -15,7 +15,7 @@ import typing
 import falcon
 import falcon.asgi
 
-from peers.common import CHUNK, HELLO, SPECS
+from peers.common import CHUNK, HELLO, ROUTE_COUNTS, SPECS
 
 LIFESPAN = True
 
@@ -54,6 +54,21 @@ class Upload:
             elif part.name == "note":
                 out["note"] = await part.get_text()
         resp.media = {"filename": out["filename"], "size": out["size"], "note": out["note"]}
+
+
+class Inspect:
+    async def on_get(self, req: falcon.asgi.Request, resp: falcon.asgi.Response) -> None:
+        cookies = req.cookies
+        resp.media = {
+            "q": req.get_param("q"),
+            "tags": req.get_param_as_list("tag"),
+            "page": req.get_param_as_int("page", default=1),
+            "agent": req.user_agent,
+            "lang": req.get_header("Accept-Language"),
+            "trace": req.get_header("X-Trace-Id"),
+            "session": cookies.get("session"),
+            "theme": cookies.get("theme"),
+        }
 
 
 class Stream:
@@ -129,10 +144,8 @@ def items(count: int) -> list[tuple[str, object]]:
 def build(name: str) -> tuple[falcon.asgi.App, dict[str, typing.Any]]:
     if name == "hello":
         app = app_with([("/", Hello())])
-    elif name == "params_20":
-        app = app_with(items(20))
-    elif name == "params_200":
-        app = app_with(items(200))
+    elif name in ROUTE_COUNTS:
+        app = app_with(items(ROUTE_COUNTS[name]))
     elif name == "middleware4":
         app = app_with(
             [("/", Hello())],
@@ -151,13 +164,17 @@ def build(name: str) -> tuple[falcon.asgi.App, dict[str, typing.Any]]:
         app = app_with([("/form", Form())])
     elif name == "upload_1mib":
         app = app_with([("/upload", Upload())])
+    elif name == "query_headers":
+        app = app_with([("/inspect", Inspect())])
     elif name == "streaming":
         app = app_with([("/stream", Stream())])
-    else:
+    elif name == "websocket":
         app = app_with([("/ws", Echoes())])
         # Falcon's read-ahead queue (default 4) takes the client's close in ahead of its last messages, and then
         # refuses to send; fed as fast as the driver feeds them, the echo would stop short. 0 turns it off.
         app.ws_options.max_receive_queue = 0
+    else:
+        raise ValueError(name)
     return app, SPECS[name]()
 
 

@@ -10,16 +10,16 @@ docs routes stay registered, as in a default app.
 from __future__ import annotations
 
 import typing
-from typing import Annotated, Any
+from typing import Annotated, Any, Optional
 
-from fastapi import FastAPI, Form, Request, UploadFile, WebSocket, WebSocketDisconnect
+from fastapi import Cookie, FastAPI, Form, Header, Query, Request, UploadFile, WebSocket, WebSocketDisconnect
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.middleware.trustedhost import TrustedHostMiddleware
 from fastapi.responses import PlainTextResponse, StreamingResponse
 from pydantic import BaseModel
 
-from peers.common import CHUNK, HELLO, SPECS
+from peers.common import CHUNK, HELLO, ROUTE_COUNTS, SPECS
 
 LIFESPAN = False
 
@@ -75,10 +75,8 @@ def build(name: str) -> tuple[FastAPI, dict[str, typing.Any]]:
     app = FastAPI()
     if name == "hello":
         hello_app(app)
-    elif name == "params_20":
-        items(app, 20)
-    elif name == "params_200":
-        items(app, 200)
+    elif name in ROUTE_COUNTS:
+        items(app, ROUTE_COUNTS[name])
     elif name == "middleware4":
         hello_app(app)
         # add_middleware puts each new one outermost: added in reverse, the order is apps.py's
@@ -114,6 +112,30 @@ def build(name: str) -> tuple[FastAPI, dict[str, typing.Any]]:
             data = await file.read()
             return {"filename": file.filename, "size": len(data), "note": note}
 
+    elif name == "query_headers":
+
+        @app.get("/inspect")
+        async def inspect(
+            q: str,
+            tag: Annotated[list[str], Query()],
+            user_agent: Annotated[str, Header()],
+            page: int = 1,
+            accept_language: Annotated[Optional[str], Header()] = None,
+            x_trace_id: Annotated[Optional[str], Header()] = None,
+            session: Annotated[Optional[str], Cookie()] = None,
+            theme: Annotated[Optional[str], Cookie()] = None,
+        ) -> dict[str, Any]:
+            return {
+                "q": q,
+                "tags": tag,
+                "page": page,
+                "agent": user_agent,
+                "lang": accept_language,
+                "trace": x_trace_id,
+                "session": session,
+                "theme": theme,
+            }
+
     elif name == "streaming":
 
         @app.get("/stream")
@@ -124,7 +146,7 @@ def build(name: str) -> tuple[FastAPI, dict[str, typing.Any]]:
 
             return StreamingResponse(chunks(), media_type="application/octet-stream")
 
-    else:
+    elif name == "websocket":
 
         @app.websocket("/ws")
         async def ws(websocket: WebSocket) -> None:
@@ -135,6 +157,8 @@ def build(name: str) -> tuple[FastAPI, dict[str, typing.Any]]:
             except WebSocketDisconnect:
                 pass
 
+    else:
+        raise ValueError(name)
     return app, SPECS[name]()
 
 

@@ -12,7 +12,7 @@ Starlette scenario). POST handlers answer 201 by default in Litestar; these ask 
 from __future__ import annotations
 
 import typing
-from typing import Annotated, Any
+from typing import Annotated, Any, Optional
 
 from litestar import Litestar, Response, get, post, websocket
 from litestar.config.allowed_hosts import AllowedHostsConfig
@@ -22,11 +22,11 @@ from litestar.datastructures import UploadFile
 from litestar.enums import MediaType, RequestEncodingType
 from litestar.exceptions import WebSocketDisconnect
 from litestar.middleware import ASGIMiddleware
-from litestar.params import Body
+from litestar.params import Body, Parameter
 from litestar.response import Stream
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
-from peers.common import CHUNK, HELLO, SPECS
+from peers.common import CHUNK, HELLO, ROUTE_COUNTS, SPECS
 
 LIFESPAN = True
 # Litestar's Stream waits for http.disconnect after its last chunk (uvicorn sends it once the response is complete).
@@ -66,6 +66,29 @@ async def upload(data: Annotated[dict[str, Any], Body(media_type=RequestEncoding
     return {"filename": file.filename, "size": len(content), "note": data["note"]}
 
 
+@get("/inspect")
+async def inspect(
+    q: str,
+    tags: Annotated[list[str], Parameter(query="tag")],
+    agent: Annotated[str, Parameter(header="user-agent")],
+    page: int = 1,
+    lang: Annotated[Optional[str], Parameter(header="accept-language")] = None,
+    trace: Annotated[Optional[str], Parameter(header="x-trace-id")] = None,
+    session: Annotated[Optional[str], Parameter(cookie="session")] = None,
+    theme: Annotated[Optional[str], Parameter(cookie="theme")] = None,
+) -> dict[str, Any]:
+    return {
+        "q": q,
+        "tags": tags,
+        "page": page,
+        "agent": agent,
+        "lang": lang,
+        "trace": trace,
+        "session": session,
+        "theme": theme,
+    }
+
+
 @get("/stream")
 async def stream() -> Stream:
     async def chunks() -> typing.AsyncIterator[bytes]:
@@ -103,10 +126,8 @@ async def processed(response: Response) -> Response:
 def build(name: str) -> tuple[Litestar, dict[str, typing.Any]]:
     if name == "hello":
         app = Litestar([hello])
-    elif name == "params_20":
-        app = Litestar(items(20))
-    elif name == "params_200":
-        app = Litestar(items(200))
+    elif name in ROUTE_COUNTS:
+        app = Litestar(items(ROUTE_COUNTS[name]))
     elif name == "middleware4":
         app = Litestar(
             [hello],
@@ -123,10 +144,14 @@ def build(name: str) -> tuple[Litestar, dict[str, typing.Any]]:
         app = Litestar([form])
     elif name == "upload_1mib":
         app = Litestar([upload])
+    elif name == "query_headers":
+        app = Litestar([inspect])
     elif name == "streaming":
         app = Litestar([stream])
-    else:
+    elif name == "websocket":
         app = Litestar([ws])
+    else:
+        raise ValueError(name)
     return app, SPECS[name]()
 
 
