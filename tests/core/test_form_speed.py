@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from starlette_core import formparsers, requests
+from starlette_core import formparsers
 from starlette_core.datastructures import Headers, UploadFile
 from starlette_core.formparsers import FormParser, MultiPartParser, _parsed_options
 
@@ -76,30 +76,6 @@ async def test_a_patched_parse_options_header_runs_in_the_parsers(monkeypatch: p
     form = await FormParser(headers, chunks_of(b"a=%E9")).parse()
     assert form["a"] == "\xe9"
     assert counting.calls[-1] == "application/x-www-form-urlencoded; charset=latin-1"
-
-
-def test_a_patched_parse_options_header_runs_in_request_form(
-    monkeypatch: pytest.MonkeyPatch, test_client_factory: Any
-) -> None:
-    from starlette.applications import Starlette
-    from starlette.requests import Request
-    from starlette.responses import JSONResponse
-    from starlette.routing import Route
-
-    async def endpoint(request: Request) -> JSONResponse:
-        async with request.form() as form:
-            return JSONResponse({key: str(value) for key, value in form.items()})
-
-    client = test_client_factory(Starlette(routes=[Route("/", endpoint, methods=["POST"])]))
-    headers = {"content-type": MULTIPART}
-    assert client.post("/", content=BODY, headers=headers).json() == {"a": "1"}
-    requests._lazy.load("parse_options_header")
-    counting = Counting()
-    monkeypatch.setattr(requests, "parse_options_header", lambda value: (b"text/plain", {}))
-    monkeypatch.setattr(formparsers, "parse_options_header", counting)
-    # The request's module now says the body is no form: empty, and the parsers never run.
-    assert client.post("/", content=BODY, headers=headers).json() == {}
-    assert counting.calls == []
 
 
 @pytest.mark.anyio
