@@ -416,11 +416,7 @@ class BaseHTTPMiddleware:
         if loop is not None:
             exchange.loop = loop
             try:
-                # (_respond(), inlined: one coroutine less per request)
-                response = await self.dispatch_func(exchange.request, exchange.call_next)
-                await response(scope, exchange.receive_for_app, send)
-                exchange.mark_response_sent()
-                exchange.close_pipes()
+                await self._respond(exchange, scope, send)
             except BaseException:
                 exchange.close_pipes()
                 await exchange.cancel_tasks()
