@@ -234,3 +234,46 @@ def test_stacked_under_another_exception_middleware(test_client_factory: TestCli
     inner: ASGIApp = ExceptionMiddleware(app, handlers={TeapotError: inner_handler})
     outer = ExceptionMiddleware(inner, handlers={TeapotError: outer_handler})
     assert test_client_factory(outer).get("/teapot").text == "inner"
+
+
+def _websocket_scope() -> Scope:
+    return {"type": "websocket", "path": "/", "headers": [], "query_string": b"", "subprotocols": []}
+
+
+@pytest.mark.anyio
+async def test_websocket_scope_gets_the_servers_send_unwrapped() -> None:
+    """No websocket message starts an HTTP response, so there is nothing to track: the app gets the send itself."""
+    server_send = Recorder()
+    given: list[Send] = []
+
+    async def websocket_app(scope: Scope, receive: Receive, send: Send) -> None:
+        given.append(send)
+        await send({"type": "websocket.close", "code": 1000, "reason": ""})
+
+    await ExceptionMiddleware(websocket_app)(_websocket_scope(), disconnected_receiver(), server_send)
+    assert given == [server_send]
+    assert server_send.types == ["websocket.close"]
+
+
+@pytest.mark.anyio
+async def test_websocket_handled_exception_after_a_raw_http_start_is_still_handled() -> None:
+    """The one difference the untracked send makes (README, "Differences from upstream"): an app that sends
+    "http.response.start" on a websocket (servers refuse it) and then raises a handled exception gets its handler's
+    answer, where upstream raises "response already started"."""
+    server_send = Recorder()
+
+    async def websocket_app(scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        raise WebSocketException(4000, "after a raw start")
+
+    await ExceptionMiddleware(websocket_app)(_websocket_scope(), disconnected_receiver(), server_send)
+    assert server_send.messages[1:] == [{"type": "websocket.close", "code": 4000, "reason": "after a raw start"}]
+
+
+@pytest.mark.anyio
+async def test_websocket_unhandled_exception_propagates() -> None:
+    async def websocket_app(scope: Scope, receive: Receive, send: Send) -> None:
+        raise ValueError("no handler for this")
+
+    with pytest.raises(ValueError, match="no handler for this"):
+        await ExceptionMiddleware(websocket_app)(_websocket_scope(), disconnected_receiver(), Recorder())
