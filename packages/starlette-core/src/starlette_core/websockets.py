@@ -61,8 +61,9 @@ class WebSocket(HTTPConnection[StateT]):
     """A websocket connection: the ASGI message exchange behind a state machine for each side."""
 
     def __init__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        super().__init__(scope)
         assert scope["type"] == "websocket"
+        # HTTPConnection.__init__'s one assignment, made here as Request.__init__ makes it: no super() call.
+        self.scope = scope
         self._receive = receive
         self._send = send
         self.client_state = _CONNECTING
