@@ -10,6 +10,7 @@ import os
 import re
 import stat
 import sys
+import types
 import warnings
 from collections.abc import AsyncIterable as _AsyncIterableABC
 from collections.abc import Awaitable as Awaitable  # upstream's module has the name
@@ -402,6 +403,11 @@ AsyncContentStream = AsyncIterable[Content]
 ContentStream = Union[AsyncContentStream, SyncContentStream]
 
 
+_ASYNC_GENERATOR = types.AsyncGeneratorType
+# (A module constant: `(bytes, memoryview)` written in the loop would build the tuple for every chunk.)
+_BINARY = (bytes, memoryview)
+
+
 class StreamingResponse(Response):
     body_iterator: AsyncContentStream
 
@@ -413,7 +419,8 @@ class StreamingResponse(Response):
         media_type: str | None = None,
         background: BackgroundTask | None = None,
     ) -> None:
-        if isinstance(content, _AsyncIterableABC):
+        # An async generator (what most apps stream) is known to be async-iterable without the ABC check's frame.
+        if type(content) is _ASYNC_GENERATOR or isinstance(content, _AsyncIterableABC):
             self.body_iterator = content
         else:
             self.body_iterator = iterate_in_threadpool(content)
@@ -432,7 +439,7 @@ class StreamingResponse(Response):
         await send({"type": _HTTP_START, "status": self.status_code, "headers": self.raw_headers})
         charset = self.charset
         async for chunk in self.body_iterator:
-            if not isinstance(chunk, (bytes, memoryview)):
+            if not isinstance(chunk, _BINARY):
                 chunk = chunk.encode(charset)
             await send({"type": _HTTP_BODY, "body": chunk, "more_body": True})
         await send({"type": _HTTP_BODY, "body": b"", "more_body": False})
