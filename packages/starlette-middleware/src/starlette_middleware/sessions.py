@@ -169,7 +169,9 @@ class SessionMiddleware:
     def _load_session(self, scope: Scope) -> Session:
         """The session in the request's cookie, or a new empty one if there is none or it is not valid."""
         for name, value in scope["headers"]:
-            if name == b"cookie" and self._cookie_name in value:
+            # (find() rather than `in`: `in` on bytes first tries the name as an integer, raising and clearing a
+            # TypeError.)
+            if name == b"cookie" and value.find(self._cookie_name) >= 0:
                 break
         else:
             return Session()
