@@ -94,14 +94,19 @@ async def test_uploads_keep_their_names_with_the_memo() -> None:
 
 
 def test_urlencoded_escapes_of_separators_are_decoded_in_one_pass() -> None:
-    from starlette_core.formparsers import _decode_utf8_fields
+    from starlette_core.formparsers import _SEPARATOR_UTF8, _decode_utf8_fields
 
-    assert _decode_utf8_fields(b"a=1%262&b%3D=x+y%3d") == [("a", "1&2"), ("b=", "x y=")]
-    # An ASCII body stays ASCII text all along (its stand-ins are ASCII too).
-    decoded = _decode_utf8_fields(b"field=value+%26+more")
-    assert decoded == [("field", "value & more")]
+    def decode(*fields: bytes) -> Any:
+        return _decode_utf8_fields(_SEPARATOR_UTF8.join(fields), len(fields))
+
+    assert decode(b"a=1%262", b"b%3D=x+y%3d") == [("a", "1&2"), ("b=", "x y=")]
+    # An ASCII body stays ASCII text all along (the separator and the stand-in are ASCII too).
+    decoded = decode(b"field=value+%26+more", b"other=%26%26")
+    assert decoded == [("field", "value & more"), ("other", "&&")]
     assert all(name.isascii() and isinstance(value, str) and value.isascii() for name, value in decoded)
-    # Text holding a stand-in of its own is decoded field by field instead (by the caller).
-    for body in (b"a=%01%26", b"a=\x01%26", b"a=%02%3D", b"a=\x02%3d&b=1"):
-        assert _decode_utf8_fields(body) is None
-    assert _decode_utf8_fields(b"a=%01&b=\x02") == [("a", "\x01"), ("b", "\x02")]  # no escaped separator: no stand-in
+    # Text holding the separator or (with an escaped "=") the stand-in of its own is decoded field by field instead
+    # (by the caller).
+    for fields in ((b"a=%01",), (b"a=\x01b", b"c"), (b"a=%02%3D",), (b"a=\x02%3d", b"b=1")):
+        assert decode(*fields) is None
+    assert decode(b"a=%02", b"b=\x02") == [("a", "\x02"), ("b", "\x02")]  # no escaped "=": no stand-in to count
+    assert decode(b"a=%zz") is None  # not an escape: the caller keeps it as it is, field by field

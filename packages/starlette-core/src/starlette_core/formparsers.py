@@ -233,30 +233,28 @@ def _unquote(data: bytes) -> bytes:
 # on bytes first tries the needle as an integer (a byte value), and builds and clears a TypeError with a formatted
 # message when it is not one: about 1k instructions more per test (see benchmarks/README.md).
 
-# Stand-ins for the escapes "%26" ("&") and "%3D" ("="), so that they survive the split of a decoded body into
-# fields: ASCII control characters (a form's text rarely holds them, and the stand-ins are counted to tell), so that
-# the text of an ASCII body stays ASCII, which Python's string methods handle fastest.
-_AMPERSAND = "\x01"
+# The fields of a urlencoded body are decoded all at once: joined by a separator byte that none of them holds (the
+# body was split on "&"), decoded in a few passes, and split again on that separator, which is counted to tell that
+# no field's escapes decoded to it.  The escape of "=" ("%3D") gets a stand-in, so that only the separators split
+# names from values.  Both are ASCII control characters (a form's text rarely holds them), so that the text of an
+# ASCII body stays ASCII, which Python's string methods handle fastest.
+_SEPARATOR = "\x01"
 _EQUALS = "\x02"
-_AMPERSAND_UTF8 = _AMPERSAND.encode()
+_SEPARATOR_UTF8 = _SEPARATOR.encode()
 _EQUALS_UTF8 = _EQUALS.encode()
 
 
-def _decode_utf8_fields(joined: bytes) -> list[tuple[str, str | UploadFile]] | None:
-    """The decoded (name, value) pairs of UTF-8 fields joined by ``&``, in a few passes over the whole body.
+def _decode_utf8_fields(joined: bytes, count: int) -> list[tuple[str, str | UploadFile]] | None:
+    """The decoded (name, value) pairs of the ``count`` UTF-8 fields in ``joined`` (joined by ``_SEPARATOR_UTF8``).
 
     The same result as decoding field by field (``+`` is a space, ``%``-escapes are unquoted, the bytes decoded as
-    UTF-8 with replacement characters): separators are ASCII, and a UTF-8 decoder never lets an invalid sequence
-    run into an ASCII character or a complete one.  The escapes of ``&`` and ``=`` are decoded to stand-ins first,
-    so that only the separators split the text.  None (decode field by field) when a ``%`` does not start a valid
-    escape, or when the text holds a stand-in character of its own.
+    UTF-8 with replacement characters): the separators are ASCII, and a UTF-8 decoder never lets an invalid sequence
+    run into an ASCII character or a complete one.  None (decode field by field) when a ``%`` does not start a valid
+    escape, or when the text holds a separator or stand-in character of its own.
     """
     data = joined.replace(b"+", b" ")
-    ampersands = equals = 0
+    equals = 0
     if data.find(b"%") >= 0:
-        ampersands = data.count(b"%26")
-        if ampersands:
-            data = data.replace(b"%26", _AMPERSAND_UTF8)
         if data.find(b"%3") >= 0:
             equals = data.count(b"%3D") + data.count(b"%3d")
             if equals:
@@ -267,18 +265,18 @@ def _decode_utf8_fields(joined: bytes) -> list[tuple[str, str | UploadFile]] | N
             except ValueError:
                 return None
     text = data.decode("utf-8", "replace")
-    if ampersands or equals:
-        if text.count(_AMPERSAND) != ampersands or text.count(_EQUALS) != equals:
+    fields = text.split(_SEPARATOR)
+    if len(fields) != count:
+        return None
+    if equals:
+        if text.count(_EQUALS) != equals:
             return None
         return [
-            (
-                name.replace(_AMPERSAND, "&").replace(_EQUALS, "="),
-                value.replace(_AMPERSAND, "&").replace(_EQUALS, "="),
-            )
-            for field in text.split("&")
+            (name.replace(_EQUALS, "="), value.replace(_EQUALS, "="))
+            for field in fields
             for name, _, value in (field.partition("="),)
         ]
-    return [(name, value) for field in text.split("&") for name, _, value in (field.partition("="),)]
+    return [(name, value) for field in fields for name, _, value in (field.partition("="),)]
 
 
 def _unquote_plus(src: bytes | bytearray, codec: str) -> str:
@@ -408,7 +406,7 @@ class FormParser:
         if not fields:
             return FormData._from_list([])
         charset = self._charset()
-        joined = b"&".join(fields)
+        joined = _SEPARATOR_UTF8.join(fields)
         if joined.find(b"_charset_") >= 0:
             for pair in fields:
                 if pair.startswith(b"_charset_"):
@@ -417,7 +415,7 @@ class FormParser:
                         charset = _codec_or(unquote_to_bytes(value), charset)
                         break
         if charset == "utf-8":
-            decoded = _decode_utf8_fields(joined)
+            decoded = _decode_utf8_fields(joined, len(fields))
             if decoded is not None:
                 return FormData._from_list(decoded)
         items: list[tuple[str, str | UploadFile]] = []
