@@ -125,3 +125,17 @@ def test_an_app_catching_value_error_answers_400(test_client_factory: TestClient
 
     response = test_client_factory(app).post("/", content=b"[" * DEPTH)
     assert response.status_code == 400
+
+
+def test_echoing_json_with_a_lone_surrogate_escape_answers_200(test_client_factory: TestClientFactory) -> None:
+    """A client's "\\ud800" escape is valid JSON that json.loads turns into a lone surrogate; echoing it back must
+    not be a 500 (README: "Differences from upstream")."""
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        data = await Request(scope, receive).json()
+        await JSONResponse(data)(scope, receive, send)
+
+    response = test_client_factory(app).post("/", content=b'{"name": "\\ud800 and \\u00e9"}')
+    assert response.status_code == 200
+    assert response.content == b'{"name":"\\ud800 and \\u00e9"}'
+    assert response.json() == {"name": "\ud800 and \u00e9"}

@@ -828,6 +828,28 @@ def test_json_rendering_is_json_dumps_compact_and_non_ascii(
     assert JSONResponse(document).body == expected.encode("utf-8")
 
 
+LONE_SURROGATE_DOCUMENTS: list[Any] = [
+    "\ud800",
+    {"name": "x\udfff", "plain": "caf\u00e9 \u2713", "list": ["\udbff", 1]},
+    {"\ud83d": "a key with half an emoji"},
+]
+
+
+@pytest.mark.parametrize("path", JSON_RENDER_PATHS)
+@pytest.mark.parametrize("document", LONE_SURROGATE_DOCUMENTS)
+def test_json_rendering_of_a_lone_surrogate_escapes_every_non_ascii_character(
+    document: Any, path: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A lone surrogate has no UTF-8 form (upstream: UnicodeEncodeError, a 500): the document is written as
+    json.dumps(ensure_ascii=True) writes it, which reads back to the same document."""
+    import json
+
+    use_json_render_path(path, monkeypatch)
+    body = JSONResponse(document).body
+    assert body == json.dumps(document, allow_nan=False, separators=(",", ":")).encode("ascii")
+    assert json.loads(bytes(body)) == document
+
+
 @pytest.mark.parametrize("path", JSON_RENDER_PATHS)
 def test_json_rendering_refuses_what_json_cannot_represent(path: str, monkeypatch: pytest.MonkeyPatch) -> None:
     use_json_render_path(path, monkeypatch)

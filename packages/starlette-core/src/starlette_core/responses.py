@@ -315,6 +315,7 @@ class PlainTextResponse(Response):
 
 
 _JSON_ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False, indent=None, separators=(",", ":"))
+_ASCII_JSON_ENCODER = json.JSONEncoder(ensure_ascii=True, allow_nan=False, indent=None, separators=(",", ":"))
 _C_MAKE_ENCODER: Any = getattr(json.encoder, "c_make_encoder", None)  # None where json has no C part
 _JSON_DEFAULT = _JSON_ENCODER.default  # raises the usual TypeError for what JSON cannot represent
 # The C encoder that _JSON_ENCODER.encode() builds for each call, built once and without its circular-reference
@@ -373,12 +374,19 @@ class JSONResponse(Response):
                 "utf-8"
             )
         encoder = _UNCHECKED_ENCODER
-        if encoder is not None and _get_recursion_limit() <= _UNCHECKED_MAX_RECURSION_LIMIT:
-            try:
-                return "".join(encoder(content, 0)).encode("utf-8")
-            except RecursionError:
-                pass  # circular or too deep: the checked encoder below raises the right error, unchained
-        return _JSON_ENCODER.encode(content).encode("utf-8")
+        try:
+            if encoder is not None and _get_recursion_limit() <= _UNCHECKED_MAX_RECURSION_LIMIT:
+                try:
+                    return "".join(encoder(content, 0)).encode("utf-8")
+                except RecursionError:
+                    pass  # circular or too deep: the checked encoder below raises the right error, unchained
+            return _JSON_ENCODER.encode(content).encode("utf-8")
+        except UnicodeEncodeError:
+            # A string holding a lone surrogate has no UTF-8 form; a client gets one into an app's data by sending
+            # JSON with an escape such as "\ud800" (valid JSON, which json.loads accepts). The document goes out as
+            # json.dumps(ensure_ascii=True) writes it, every non-ASCII character escaped, where upstream fails with
+            # a 500 (README: "Differences from upstream").
+            return _ASCII_JSON_ENCODER.encode(content).encode("ascii")
 
 
 class RedirectResponse(Response):
