@@ -63,8 +63,12 @@ FAKE_ASSETS = {
 }
 
 
-def graphiql_site(delay: float = 0.0, assets: dict[str, str] | None = None) -> Starlette:
-    """A GraphQLApp whose GraphiQL assets this site serves itself (after ``delay`` seconds), under /assets/."""
+def graphiql_site(delay: float = 0.0, assets: dict[str, str] | None = None, load_timeout: float = 60.0) -> Starlette:
+    """A GraphQLApp whose GraphiQL assets this site serves itself (after ``delay`` seconds), under /assets/.
+
+    ``load_timeout`` is the page's wait before it says the assets are slow: long by default, so that a busy machine
+    never shows that message where a test expects the assets to arrive in time.
+    """
 
     async def asset(request: Request) -> Response:
         name = request.path_params["name"]
@@ -78,7 +82,7 @@ def graphiql_site(delay: float = 0.0, assets: dict[str, str] | None = None) -> S
         root_value={"hello": "from the server"},
         graphiql_assets={**urls, **(assets or {})},
     )
-    graphql_app.graphiql_load_timeout = 0.5
+    graphql_app.graphiql_load_timeout = load_timeout
     return Starlette(routes=[Route("/assets/{name}", asset), Mount("/graphql", graphql_app)])
 
 
@@ -103,7 +107,7 @@ def test_graphiql_with_a_missing_asset_says_which(window: webdriver.Chrome) -> N
 
 
 def test_graphiql_says_when_its_assets_are_slow_then_starts(window: webdriver.Chrome) -> None:
-    with serve("uvicorn-h11", graphiql_site(delay=2.0)) as server:
+    with serve("uvicorn-h11", graphiql_site(delay=2.0, load_timeout=0.5)) as server:
         window.get(f"{server.url}/graphql/")  # returns after the load event, so once the assets arrived
         # They did, after all: GraphiQL started in place of the message shown meanwhile.
         wait_for_text(window, "graphiql", 'stand-in GraphiQL: {"data":{"hello":"from the server"}}')
