@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator, Iterable
 from typing import Any, Optional
 from typing import cast as cast  # upstream's module has the name
 
+from starlette_core.exceptions import WebSocketException
 from starlette_core.requests import HTTPConnection, StateT
 from starlette_core.responses import Response
 from starlette_core.types import Message, Receive, Scope, Send
@@ -50,6 +51,35 @@ def _disconnect_error(message: Message) -> WebSocketDisconnect:
 
 def _expected_receive_error(message_type: Any) -> str:
     return f'Expected ASGI message "websocket.receive" or "websocket.disconnect", but got {message_type!r}'
+
+
+class _UnexpectedFrame(KeyError, WebSocketException):
+    """A binary frame where ``receive_text()`` expects text, or a text frame where ``receive_bytes()`` expects bytes:
+    the client's mistake.
+
+    A ``KeyError``, what upstream raises there (so ``except KeyError`` and handlers registered for it still see it),
+    and a ``WebSocketException`` with code 1003 ("unsupported data", RFC 6455), which ``ExceptionMiddleware``
+    answers, when nothing else does, by closing the connection with that code: no 1011 close and no server
+    traceback for a client's frame.
+    """
+
+    def __init__(self, expected: str) -> None:
+        got = "binary" if expected == "text" else "text"
+        reason = f"Expected a {expected} frame, got a {got} one."
+        KeyError.__init__(self, expected)
+        WebSocketException.__init__(self, 1003, reason)
+
+    def __str__(self) -> str:
+        return self.reason
+
+
+def _frame_data(message: Message, key: str) -> Any:
+    """The message's ``"text"`` or ``"bytes"`` (``key``). Servers send the other key alone, or both with this one
+    ``None``, for a frame of the other type."""
+    data = message.get(key)
+    if data is None:
+        raise _UnexpectedFrame(key)
+    return data
 
 
 class WebSocketDisconnected(RuntimeError):
@@ -159,7 +189,14 @@ class WebSocket(HTTPConnection[StateT]):
             message = await self.receive()
             if message["type"] == "websocket.disconnect":
                 raise _disconnect_error(message)
-        text: str = message["text"]  # (an annotation, not typing.cast: that is a function call per message)
+        # _frame_data(message, "text"), inlined (a call per message): a subscript costs nothing more when it finds
+        # the key. (An annotation, not typing.cast: that is a function call per message.)
+        try:
+            text: str = message["text"]
+        except KeyError:
+            raise _UnexpectedFrame("text") from None
+        if text is None:
+            raise _UnexpectedFrame("text")
         return text
 
     async def receive_bytes(self) -> bytes:
@@ -168,7 +205,7 @@ class WebSocket(HTTPConnection[StateT]):
         message = await self.receive()
         if message["type"] == "websocket.disconnect":
             raise _disconnect_error(message)
-        data: bytes = message["bytes"]
+        data: bytes = _frame_data(message, "bytes")
         return data
 
     async def receive_json(self, mode: str = "text") -> Any:
@@ -180,9 +217,9 @@ class WebSocket(HTTPConnection[StateT]):
         if message["type"] == "websocket.disconnect":
             raise _disconnect_error(message)
         if mode == "text":
-            text = message["text"]
+            text = _frame_data(message, "text")
         else:
-            text = message["bytes"].decode("utf-8")
+            text = _frame_data(message, "bytes").decode("utf-8")
         try:
             return json.loads(text)
         except RecursionError:
