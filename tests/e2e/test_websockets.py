@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import json
-from typing import Optional
+import logging
+from pathlib import Path
+from typing import Optional, Union
 
 import pytest
 from websockets.exceptions import ConnectionClosedError, ConnectionClosedOK, InvalidStatus
 from websockets.sync.client import ClientConnection, connect
 from websockets.typing import Subprotocol
 
+from tests.e2e.app import build_app
 from tests.e2e.conftest import Served
+from tests.e2e.servers import serve
 
 
 def open_ws(live: Served, path: str, subprotocols: Optional[list[Subprotocol]] = None) -> ClientConnection:
@@ -97,3 +101,35 @@ def test_unknown_websocket_route_is_rejected(live: Served) -> None:
     with pytest.raises(InvalidStatus) as info:
         open_ws(live, "/ws/nowhere")
     assert info.value.response.status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("mode", "frame", "reason"),
+    [
+        ("text", b"[1]", "Expected a text frame, got a binary one."),
+        ("binary", "[1]", "Expected a bytes frame, got a text one."),
+    ],
+)
+def test_a_frame_of_the_other_type_closes_with_1003_and_logs_nothing(
+    server_kind: str,
+    static_dir: Path,
+    caplog: pytest.LogCaptureFixture,
+    mode: str,
+    frame: Union[str, bytes],
+    reason: str,
+) -> None:
+    # ws_json does not expect it: receive_json's exception reaches the exception middleware, which closes.
+    with (
+        serve(server_kind, build_app(static_dir)) as server,
+        connect(f"{server.ws_url}/ws/json?mode={mode}", open_timeout=5, close_timeout=2) as websocket,
+    ):
+        websocket.send(frame)
+        with pytest.raises((ConnectionClosedOK, ConnectionClosedError)) as info:
+            websocket.recv(timeout=5)
+    # (the server has stopped: whatever it was going to log is in caplog)
+    assert info.value.rcvd is not None
+    assert (info.value.rcvd.code, info.value.rcvd.reason) == (1003, reason)
+    problems = [
+        record.getMessage() for record in caplog.records if record.levelno >= logging.WARNING or record.exc_info
+    ]
+    assert problems == []
