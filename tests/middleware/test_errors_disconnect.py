@@ -6,8 +6,10 @@ handler nor the debug page, and raises nothing into the server (which would log 
 
 from __future__ import annotations
 
+import sys
 from typing import Any, Callable
 
+import anyio
 import pytest
 
 from starlette_core.requests import ClientDisconnect, Request
@@ -16,6 +18,9 @@ from starlette_core.types import ASGIApp, Message, Receive, Scope, Send
 from starlette_middleware.errors import ServerErrorMiddleware
 
 from ._helpers import Recorder, http_scope, receiver
+
+if sys.version_info < (3, 11):  # pragma: no cover
+    from exceptiongroup import BaseExceptionGroup
 
 TestClientFactory = Callable[..., Any]
 
@@ -152,3 +157,65 @@ def test_test_client_gets_its_response_when_the_app_reads_past_the_end(
     assert response.status_code == 200
     assert response.text == "payload"
     assert seen == ["ClientDisconnect"]
+
+
+class TaskReader:
+    """An app that reads the request body in tasks of its own (an anyio task group): what they raise reaches the
+    middleware inside an exception group. ``extra`` is raised by one more task beside the readers."""
+
+    def __init__(self, readers: int, extra: Exception | None = None, nested: bool = False) -> None:
+        self.readers = readers
+        self.extra = extra
+        self.nested = nested
+        self.seen: list[str] = []
+
+    async def read(self, request: Request) -> None:
+        try:
+            await request.body()
+        except ClientDisconnect:
+            self.seen.append("ClientDisconnect")
+            raise
+
+    async def fail(self) -> None:
+        assert self.extra is not None
+        raise self.extra
+
+    async def run(self, request: Request) -> None:
+        async with anyio.create_task_group() as task_group:
+            for _ in range(self.readers):
+                task_group.start_soon(self.read, request)
+            if self.extra is not None:
+                task_group.start_soon(self.fail)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        request = Request(scope, receive)
+        if self.nested:
+            async with anyio.create_task_group() as outer:
+                outer.start_soon(self.run, request)
+        else:
+            await self.run(request)
+        await PlainTextResponse("read")(scope, receive, send)
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(("readers", "nested"), [(1, False), (2, False), (1, True)])
+@pytest.mark.parametrize("mode", ["plain", "debug", "handler"])
+async def test_disconnects_in_an_exception_group_are_quiet(readers: int, nested: bool, mode: str) -> None:
+    app = TaskReader(readers, nested=nested)
+    handler = Handler()
+    middleware = ServerErrorMiddleware(app, handler=handler if mode == "handler" else None, debug=mode == "debug")
+    sent = Recorder()
+    await middleware(http_scope("POST"), cut_off_receiver(), sent)  # returns: nothing for the server to log
+    assert app.seen == ["ClientDisconnect"] * readers
+    assert sent.messages == []  # no 500
+    assert handler.calls == 0
+
+
+@pytest.mark.anyio
+async def test_a_group_with_another_error_too_gets_a_500_and_is_reraised() -> None:
+    app = TaskReader(1, extra=RuntimeError("a real bug"))
+    sent = Recorder()
+    with pytest.raises(BaseExceptionGroup) as info:
+        await ServerErrorMiddleware(app)(http_scope("POST"), cut_off_receiver(), sent)
+    assert info.value.split(RuntimeError)[0] is not None
+    assert sent.start["status"] == 500

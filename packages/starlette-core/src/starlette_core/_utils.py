@@ -103,6 +103,14 @@ def collapse_excgroups() -> Generator[None, None, None]:
         raise exc
 
 
+def is_group_of(exc: BaseException, cls: type[BaseException]) -> bool:
+    """True when ``exc`` is an exception group (what task groups raise) holding nothing but ``cls`` exceptions,
+    in nested groups too."""
+    if not has_exceptiongroups or not isinstance(exc, BaseExceptionGroup):
+        return False
+    return exc.split(cls)[1] is None
+
+
 @asynccontextmanager
 async def create_collapsing_task_group() -> AsyncGenerator[anyio.abc.TaskGroup, None]:
     """``anyio.create_task_group()``, but a failure of exactly one task is raised as itself rather than inside an

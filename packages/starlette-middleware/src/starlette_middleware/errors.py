@@ -10,6 +10,7 @@ a traceback for every client that hangs up mid-request). It means the client has
 debug page are not run) nor re-raises; the app's call simply ends. Servers treat an app that ends without a
 response on a closed connection as normal (uvicorn and hypercorn log nothing). The endpoint still sees
 ``ClientDisconnect``, and an exception handler registered for it still runs (ExceptionMiddleware is inside this one).
+An exception group holding nothing but ``ClientDisconnect`` (tasks of the app's own that read the body) is the same.
 Not re-raising costs TestClient users nothing: TestClient reports "http.disconnect" only once the response is
 complete, so ``raise_server_exceptions`` would only ever have raised it after the test already had its response.
 """
@@ -21,7 +22,7 @@ import traceback
 from typing import TYPE_CHECKING
 
 from starlette_core._exception_handler import TrackingSend
-from starlette_core._utils import LazyImports, is_async_callable
+from starlette_core._utils import LazyImports, is_async_callable, is_group_of
 from starlette_core.concurrency import run_in_threadpool
 from starlette_core.requests import ClientDisconnect, Request
 from starlette_core.responses import HTMLResponse, PlainTextResponse, Response
@@ -222,6 +223,9 @@ class ServerErrorMiddleware:
             # The client has gone: no one to answer and no server error to log (see the module docstring).
             return
         except Exception as exc:
+            if is_group_of(exc, ClientDisconnect):
+                # The same, met by tasks of the app's own (a task group raises what its tasks raise in a group).
+                return
             await self._respond(exc, scope, receive, send, tracking_send.response_started)
             # Re-raise always: the server logs it, and a test client can raise it in the test.
             raise
