@@ -7,7 +7,8 @@ routing runs each endpoint so that those handlers turn its exceptions into respo
 This is also the documented internal module that starlette-middleware and starlette-routing share for the rule
 "answer an exception with its registered handler". Every layer that applies the handlers uses these names:
 
-- ``track_response_start(send)``: a tracker whose ``forward`` records whether "http.response.start" went through it.
+- ``track_response_start(send)``: a tracker whose ``forward`` records whether "http.response.start" went through it
+  (from :mod:`starlette_core._tracking`, with ``send_after_start``).
 - ``lookup_handler(exc, exception_handlers, status_handlers)``: the handler registered for an exception.
 - ``respond_with_handler(handler, exc, started, conn, scope, receive, send)``: run the handler and send its
   response (a RuntimeError if the response has already started; to a websocket request, a denial response).
@@ -21,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Awaitable
 from typing import Any, Dict, Tuple, Union
 
+from starlette_core._tracking import TrackingSend, send_after_start, track_response_start
 from starlette_core._utils import is_async_callable
 from starlette_core.concurrency import run_in_threadpool
 from starlette_core.exceptions import HTTPException
@@ -37,6 +39,7 @@ __all__ = [
     "lookup_handler",
     "published_handlers",
     "respond_with_handler",
+    "send_after_start",
     "track_response_start",
     "wrap_app_handling_exceptions",
 ]
@@ -74,43 +77,6 @@ def lookup_handler(
     if handler is None:
         handler = _lookup_exception_handler(exception_handlers, exc)
     return handler
-
-
-class TrackingSend:
-    """Notes whether the HTTP response has started; ``forward`` is the send to hand down.
-
-    Layers pass the bound method ``tracker.forward`` rather than the tracker itself: calling a bound Python method
-    is one cheap call where calling an instance goes through ``__call__``'s slot (about 650 instructions more per
-    message, which a streamed response pays for every chunk). The instance stays callable the same way.
-    """
-
-    __slots__ = ("response_started", "send")
-
-    def __init__(self, send: Send) -> None:
-        self.send = send
-        self.response_started = False
-
-    def forward(self, message: Message) -> Awaitable[None]:
-        # Not a coroutine of its own: it notes the start and hands back the wrapped send's awaitable (callers
-        # await it at once, as ASGI sends are).
-        if message["type"] == "http.response.start":
-            self.response_started = True
-        return self.send(message)
-
-    __call__ = forward
-
-
-def track_response_start(send: Send) -> TrackingSend:
-    """A tracker recording whether the response started; pass its ``forward`` on as the send.
-
-    A tracker's ``forward`` handed down unchanged from an enclosing layer, through which nothing has been sent
-    yet, gives back that tracker: it sees exactly the messages a new one would, so one tracker serves a chain of
-    adjacent layers.
-    """
-    tracker = getattr(send, "__self__", None)
-    if type(tracker) is TrackingSend and not tracker.response_started:
-        return tracker
-    return TrackingSend(send)
 
 
 class _DenialSend:

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, AsyncIterable, Callable, Iterable, Litera
 from urllib.parse import quote
 
 from starlette_core._disconnect_watch import current_asyncio_task, stream_watching_disconnect
+from starlette_core._tracking import send_after_start
 from starlette_core._utils import LazyImports, collapse_excgroups
 from starlette_core.background import BackgroundTask
 from starlette_core.concurrency import iterate_in_threadpool
@@ -445,6 +446,8 @@ class StreamingResponse(Response):
 
     async def stream_response(self, send: Send) -> None:
         await send({"type": _HTTP_START, "status": self.status_code, "headers": self.raw_headers})
+        # Past the error layers' trackers, which have noted the start and only pass the rest on (see _tracking).
+        send = send_after_start(send)
         charset = self.charset
         async for chunk in self.body_iterator:
             if not isinstance(chunk, _BINARY):
