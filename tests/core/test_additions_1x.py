@@ -24,6 +24,8 @@ from starlette_core.responses import FileResponse, Response
 from starlette_core.types import Message
 from starlette_core.websockets import WebSocket, WebSocketDisconnect, WebSocketDisconnected
 
+from ._helpers import make_websocket
+
 if sys.version_info < (3, 11):  # pragma: no cover
     from exceptiongroup import BaseExceptionGroup  # anyio's backport
 
@@ -248,19 +250,6 @@ def test_state_type_variable() -> None:
 
 
 # --- WebSocketDisconnected (1.7) ---
-
-
-def make_websocket(*incoming: Message) -> tuple[WebSocket, list[Message]]:
-    queue = list(incoming)
-    sent: list[Message] = []
-
-    async def receive() -> Message:
-        return queue.pop(0)
-
-    async def send(message: Message) -> None:
-        sent.append(message)
-
-    return WebSocket({"type": "websocket", "path": "/", "headers": []}, receive, send), sent
 
 
 CONNECT: Message = {"type": "websocket.connect"}

@@ -16,113 +16,14 @@ import pytest
 from starlette_core.exceptions import WebSocketException
 from starlette_core.types import Message, Receive, Scope, Send
 from starlette_core.websockets import WebSocket, WebSocketDisconnect
-from starlette_routing.applications import Starlette
-from starlette_routing.routing import WebSocketRoute
+
+from ._helpers import make_websocket
 
 TestClientFactory = Callable[..., Any]
 
+CONNECT: Message = {"type": "websocket.connect"}
 TEXT_FIRST = "Expected a text frame, got a binary one."
 BYTES_FIRST = "Expected a bytes frame, got a text one."
-
-
-async def text_echo(websocket: WebSocket) -> None:
-    await websocket.accept()
-    while True:
-        await websocket.send_text(await websocket.receive_text())
-
-
-async def bytes_echo(websocket: WebSocket) -> None:
-    await websocket.accept()
-    while True:
-        await websocket.send_bytes(await websocket.receive_bytes())
-
-
-async def json_text_echo(websocket: WebSocket) -> None:
-    await websocket.accept()
-    while True:
-        await websocket.send_json(await websocket.receive_json())
-
-
-async def json_binary_echo(websocket: WebSocket) -> None:
-    await websocket.accept()
-    while True:
-        await websocket.send_json(await websocket.receive_json(mode="binary"), mode="binary")
-
-
-async def iter_text_echo(websocket: WebSocket) -> None:
-    await websocket.accept()
-    async for text in websocket.iter_text():
-        await websocket.send_text(text)
-
-
-async def iter_bytes_echo(websocket: WebSocket) -> None:
-    await websocket.accept()
-    async for data in websocket.iter_bytes():
-        await websocket.send_bytes(data)
-
-
-async def iter_json_echo(websocket: WebSocket) -> None:
-    await websocket.accept()
-    async for data in websocket.iter_json():
-        await websocket.send_json(data)
-
-
-def echo_app() -> Starlette:
-    return Starlette(
-        routes=[
-            WebSocketRoute("/text", text_echo),
-            WebSocketRoute("/bytes", bytes_echo),
-            WebSocketRoute("/json-text", json_text_echo),
-            WebSocketRoute("/json-binary", json_binary_echo),
-            WebSocketRoute("/iter-text", iter_text_echo),
-            WebSocketRoute("/iter-bytes", iter_bytes_echo),
-            WebSocketRoute("/iter-json", iter_json_echo),
-        ]
-    )
-
-
-# (path, a frame of the expected type and the echo it gets, a frame of the other type, the close reason)
-CASES = [
-    ("/text", ("text", "hi"), ("bytes", b"hi"), TEXT_FIRST),
-    ("/bytes", ("bytes", b"hi"), ("text", "hi"), BYTES_FIRST),
-    ("/json-text", ("text", "[1]"), ("bytes", b"[1]"), TEXT_FIRST),
-    ("/json-binary", ("bytes", b"[1]"), ("text", "[1]"), BYTES_FIRST),
-    ("/iter-text", ("text", "hi"), ("bytes", b"hi"), TEXT_FIRST),
-    ("/iter-bytes", ("bytes", b"hi"), ("text", "hi"), BYTES_FIRST),
-    ("/iter-json", ("text", "[1]"), ("bytes", b"[1]"), TEXT_FIRST),
-]
-
-
-@pytest.mark.parametrize(("path", "good", "bad", "reason"), CASES)
-def test_a_frame_of_the_other_type_closes_with_1003(
-    test_client_factory: TestClientFactory,
-    path: str,
-    good: tuple[str, Any],
-    bad: tuple[str, Any],
-    reason: str,
-) -> None:
-    # The test client re-raises what the app raises: the close is all that comes of it.
-    client = test_client_factory(echo_app())
-    with client.websocket_connect(path) as websocket:
-        websocket.send({"type": "websocket.receive", good[0]: good[1]})
-        echoed = websocket.receive()
-        assert echoed["type"] == "websocket.send"
-        websocket.send({"type": "websocket.receive", bad[0]: bad[1]})
-        assert websocket.receive() == {"type": "websocket.close", "code": 1003, "reason": reason}
-
-
-def connection(incoming: list[Message]) -> tuple[WebSocket, list[Message]]:
-    """A WebSocket fed ``incoming`` after its connect message, and the list of what it sends."""
-    queue: list[Message] = [{"type": "websocket.connect"}, *incoming]
-    sent: list[Message] = []
-
-    async def receive() -> Message:
-        return queue.pop(0)
-
-    async def send(message: Message) -> None:
-        sent.append(message)
-
-    return WebSocket({"type": "websocket", "path": "/", "headers": []}, receive, send), sent
 
 
 # Servers that send both keys, the other one None (as hypercorn does), as well as the one key alone.
@@ -134,7 +35,7 @@ TEXT_FRAMES = [{"text": "[1]"}, {"bytes": None, "text": "[1]"}]
 @pytest.mark.parametrize("frame", BINARY_FRAMES)
 @pytest.mark.parametrize("method", ["receive_text", "receive_json"])
 async def test_text_expected_binary_received(frame: dict[str, Any], method: str) -> None:
-    websocket, _ = connection([{"type": "websocket.receive", **frame}])
+    websocket, _ = make_websocket(CONNECT, {"type": "websocket.receive", **frame})
     await websocket.accept()
     with pytest.raises(KeyError) as info:
         await getattr(websocket, method)()
@@ -151,7 +52,7 @@ async def test_text_expected_binary_received(frame: dict[str, Any], method: str)
 @pytest.mark.parametrize("frame", TEXT_FRAMES)
 @pytest.mark.parametrize("method", ["receive_bytes", "receive_json"])
 async def test_bytes_expected_text_received(frame: dict[str, Any], method: str) -> None:
-    websocket, _ = connection([{"type": "websocket.receive", **frame}])
+    websocket, _ = make_websocket(CONNECT, {"type": "websocket.receive", **frame})
     await websocket.accept()
     call = websocket.receive_bytes() if method == "receive_bytes" else websocket.receive_json(mode="binary")
     with pytest.raises(KeyError) as info:
@@ -165,7 +66,7 @@ async def test_bytes_expected_text_received(frame: dict[str, Any], method: str) 
 @pytest.mark.anyio
 @pytest.mark.parametrize("frame", [{"text": ""}, {"text": "", "bytes": None}])
 async def test_an_empty_text_frame_is_text(frame: dict[str, Any]) -> None:
-    websocket, _ = connection([{"type": "websocket.receive", **frame}])
+    websocket, _ = make_websocket(CONNECT, {"type": "websocket.receive", **frame})
     await websocket.accept()
     assert await websocket.receive_text() == ""
 
@@ -173,7 +74,7 @@ async def test_an_empty_text_frame_is_text(frame: dict[str, Any]) -> None:
 @pytest.mark.anyio
 async def test_a_patched_receive_is_checked_too() -> None:
     # receive_text's fast path reads the message itself; through a patched receive() the other branch does.
-    websocket, _ = connection([{"type": "websocket.receive", "bytes": b"x"}])
+    websocket, _ = make_websocket(CONNECT, {"type": "websocket.receive", "bytes": b"x"})
     await websocket.accept()
     original = websocket.receive
 
@@ -204,19 +105,3 @@ def test_an_app_catching_key_error_still_can(test_client_factory: TestClientFact
         assert websocket.receive_text() == "text frames only, please"
         websocket.send_text("y")
         assert websocket.receive_text() == "y"
-
-
-def test_a_key_error_handler_comes_first(test_client_factory: TestClientFactory) -> None:
-    # Handlers are looked up along the exception's class's MRO, KeyError before WebSocketException: an app's
-    # handler for KeyError (or LookupError) still gets it, as it does upstream.
-    seen: list[BaseException] = []
-
-    async def on_key_error(websocket: WebSocket, exc: Exception) -> None:
-        seen.append(exc)
-        await websocket.close(code=4000, reason="handled")
-
-    app = Starlette(routes=[WebSocketRoute("/text", text_echo)], exception_handlers={LookupError: on_key_error})
-    with test_client_factory(app).websocket_connect("/text") as websocket:
-        websocket.send_bytes(b"x")
-        assert websocket.receive() == {"type": "websocket.close", "code": 4000, "reason": "handled"}
-    assert len(seen) == 1 and isinstance(seen[0], KeyError)
