@@ -22,8 +22,8 @@ from ._helpers import make_websocket
 TestClientFactory = Callable[..., Any]
 
 CONNECT: Message = {"type": "websocket.connect"}
-TEXT_FIRST = "Expected a text frame, got a binary one."
-BYTES_FIRST = "Expected a bytes frame, got a text one."
+TEXT_EXPECTED = "Expected a text frame, got a binary one."
+BINARY_EXPECTED = "Expected a binary frame, got a text one."
 
 
 # Servers that send both keys, the other one None (as hypercorn does), as well as the one key alone.
@@ -41,7 +41,7 @@ async def test_text_expected_binary_received(frame: dict[str, Any], method: str)
         await getattr(websocket, method)()
     error = info.value
     assert isinstance(error, WebSocketException)
-    assert (error.code, error.reason, str(error)) == (1003, TEXT_FIRST, TEXT_FIRST)
+    assert (error.code, error.reason, str(error)) == (1003, TEXT_EXPECTED, TEXT_EXPECTED)
     assert error.args == ("text",)
     # No "During handling of the above exception" KeyError('text') in front of it.
     assert error.__cause__ is None
@@ -59,8 +59,8 @@ async def test_bytes_expected_text_received(frame: dict[str, Any], method: str) 
         await call
     error = info.value
     assert isinstance(error, WebSocketException)
-    assert (error.code, error.reason) == (1003, BYTES_FIRST)
-    assert repr(error) == f"_UnexpectedFrame(code=1003, reason={BYTES_FIRST!r})"
+    assert (error.code, error.reason) == (1003, BINARY_EXPECTED)
+    assert repr(error) == f"_UnexpectedFrame(code=1003, reason={BINARY_EXPECTED!r})"
 
 
 @pytest.mark.anyio
@@ -82,7 +82,7 @@ async def test_a_patched_receive_is_checked_too() -> None:
         return await original()
 
     websocket.receive = patched  # type: ignore[method-assign]
-    with pytest.raises(WebSocketException, match=TEXT_FIRST):
+    with pytest.raises(WebSocketException, match=TEXT_EXPECTED):
         await websocket.receive_text()
 
 

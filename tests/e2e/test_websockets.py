@@ -107,7 +107,7 @@ def test_unknown_websocket_route_is_rejected(live: Served) -> None:
     ("mode", "frame", "reason"),
     [
         ("text", b"[1]", "Expected a text frame, got a binary one."),
-        ("binary", "[1]", "Expected a bytes frame, got a text one."),
+        ("binary", "[1]", "Expected a binary frame, got a text one."),
     ],
 )
 def test_a_frame_of_the_other_type_closes_with_1003_and_logs_nothing(

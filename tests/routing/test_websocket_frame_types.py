@@ -15,8 +15,8 @@ from starlette_routing.routing import WebSocketRoute
 
 TestClientFactory = Callable[..., Any]
 
-TEXT_FIRST = "Expected a text frame, got a binary one."
-BYTES_FIRST = "Expected a bytes frame, got a text one."
+TEXT_EXPECTED = "Expected a text frame, got a binary one."
+BINARY_EXPECTED = "Expected a binary frame, got a text one."
 
 
 async def text_echo(websocket: WebSocket) -> None:
@@ -77,13 +77,13 @@ def echo_app() -> Starlette:
 
 # (path, a frame of the expected type and the echo it gets, a frame of the other type, the close reason)
 CASES = [
-    ("/text", ("text", "hi"), ("bytes", b"hi"), TEXT_FIRST),
-    ("/bytes", ("bytes", b"hi"), ("text", "hi"), BYTES_FIRST),
-    ("/json-text", ("text", "[1]"), ("bytes", b"[1]"), TEXT_FIRST),
-    ("/json-binary", ("bytes", b"[1]"), ("text", "[1]"), BYTES_FIRST),
-    ("/iter-text", ("text", "hi"), ("bytes", b"hi"), TEXT_FIRST),
-    ("/iter-bytes", ("bytes", b"hi"), ("text", "hi"), BYTES_FIRST),
-    ("/iter-json", ("text", "[1]"), ("bytes", b"[1]"), TEXT_FIRST),
+    ("/text", ("text", "hi"), ("bytes", b"hi"), TEXT_EXPECTED),
+    ("/bytes", ("bytes", b"hi"), ("text", "hi"), BINARY_EXPECTED),
+    ("/json-text", ("text", "[1]"), ("bytes", b"[1]"), TEXT_EXPECTED),
+    ("/json-binary", ("bytes", b"[1]"), ("text", "[1]"), BINARY_EXPECTED),
+    ("/iter-text", ("text", "hi"), ("bytes", b"hi"), TEXT_EXPECTED),
+    ("/iter-bytes", ("bytes", b"hi"), ("text", "hi"), BINARY_EXPECTED),
+    ("/iter-json", ("text", "[1]"), ("bytes", b"[1]"), TEXT_EXPECTED),
 ]
 
 

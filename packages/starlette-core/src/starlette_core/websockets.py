@@ -63,11 +63,11 @@ class _UnexpectedFrame(KeyError, WebSocketException):
     traceback for a client's frame.
     """
 
-    def __init__(self, expected: str) -> None:
-        got = "binary" if expected == "text" else "text"
-        reason = f"Expected a {expected} frame, got a {got} one."
-        KeyError.__init__(self, expected)
-        WebSocketException.__init__(self, 1003, reason)
+    def __init__(self, key: str) -> None:
+        # key: the message's key that was missing ("text" or "bytes"), which is what upstream's KeyError names.
+        expected, got = ("text", "binary") if key == "text" else ("binary", "text")
+        KeyError.__init__(self, key)
+        WebSocketException.__init__(self, 1003, f"Expected a {expected} frame, got a {got} one.")
 
     def __str__(self) -> str:
         return self.reason
