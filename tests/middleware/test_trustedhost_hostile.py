@@ -63,6 +63,10 @@ def assert_rejected(sent: Recorder, reached_app: bool) -> None:
         "example.com:\u0661".encode(),
         b"example.com\x00",
         b"example.com[::1]",
+        # Ports past the highest TCP port (request.url ignores such a header too).
+        b"example.com:65536",
+        b"example.com:0065536",
+        b"example.com:99999999999999999999",
     ],
 )
 async def test_an_allowed_name_with_a_bad_port_is_a_400(host: bytes) -> None:
@@ -72,7 +76,17 @@ async def test_an_allowed_name_with_a_bad_port_is_a_400(host: bytes) -> None:
 @pytest.mark.anyio
 @pytest.mark.parametrize(
     "host",
-    [b"[::1]evil.example.com", b"[::1]@attacker", b"[::1]:evil", b"[::1]:", b"[::1]]", b"[::1]:80]", b"[::1", b"::1"],
+    [
+        b"[::1]evil.example.com",
+        b"[::1]@attacker",
+        b"[::1]:evil",
+        b"[::1]:",
+        b"[::1]]",
+        b"[::1]:80]",
+        b"[::1",
+        b"::1",
+        b"[::1]:65536",
+    ],
 )
 async def test_an_ipv6_literal_must_be_bracketed_and_complete(host: bytes) -> None:
     assert_rejected(*await request(["[::1]", "*.example.com"], host))
@@ -97,6 +111,10 @@ async def test_no_www_redirect_for_a_bad_port(host: bytes) -> None:
         (["example.com"], b"example.com"),
         (["example.com"], b"EXAMPLE.com:8000"),
         (["example.com"], b"example.com:0080"),
+        (["example.com"], b"example.com:65535"),
+        (["example.com"], b"example.com:0000000000065535"),  # leading zeros, as request.url keeps them
+        (["example.com"], b"example.com:0"),
+        (["example.com"], b"example.com:000"),
         (["[::1]"], b"[::1]"),
         (["[::1]"], b"[::1]:8000"),
         (["*.example.com"], b"a.b.example.com:443"),
@@ -118,7 +136,8 @@ async def test_www_redirect_with_a_port_still_works() -> None:
 
 
 # ------------------------------------------------------------------------------------------------------------
-# Property: whatever the Host header, the request reaches the app only with an allowed name and a digits-only port.
+# Property: whatever the Host header, the request reaches the app only with an allowed name and a digits-only port
+# no higher than 65535.
 
 ALLOWED_HOST_LISTS = [
     ["example.com"],
@@ -131,7 +150,8 @@ ALLOWED_HOST_LISTS = [
 # Pieces that make near misses likely: allowed names, their ports, and what an attacker would put around them.
 PIECES = [
     "example.com", "EXAMPLE.COM", "www.", "a.", ".example.com", ".example.org", "evil.com", "127.0.0.1",
-    "[::1]", "[", "]", "::1", ":", "80", "8000", "0", "@", "<script>", "#", "/", "?", "\\", " ", "\t", "\x00",
+    "[::1]", "[", "]", "::1", ":", "80", "8000", "0", "65535", "65536", "99999",
+    "@", "<script>", "#", "/", "?", "\\", " ", "\t", "\x00",
     "\xb2", "\xff", "\u0661", "%2e", "*",
 ]  # fmt: skip
 
@@ -144,7 +164,8 @@ host_headers = st.one_of(
 
 def expected_name_and_port(host: str) -> tuple[str, str] | None:
     """The (name, port) of a well-formed ``host[:port]``: the name up to the first ':' or, for an IPv6 literal,
-    everything up to its closing ']'; then nothing or ':' and ASCII digits. None when it is not well-formed.
+    everything up to its closing ']'; then nothing or ':' and ASCII digits of a number up to 65535. None when it
+    is not well-formed.
     """
     if host.startswith("["):
         name, bracket, rest = host.partition("]")
@@ -155,6 +176,8 @@ def expected_name_and_port(host: str) -> tuple[str, str] | None:
         name, colon, rest = host.partition(":")
         rest = colon + rest
     if rest and not (rest[0] == ":" and len(rest) > 1 and all(char in "0123456789" for char in rest[1:])):
+        return None
+    if rest and int(rest[1:]) > 65535:
         return None
     return name, rest[1:]
 

@@ -30,15 +30,26 @@ _HOST_NAME = re.compile(r"[a-z0-9_.-]+")
 # bracketed IPv6 literal, then an optional port of ASCII digits (not str.isdigit(), which takes '\xb2' too).
 # Anything after the name that is not such a port ("example.com:80@evil.com", "[::1]evil.com") would reach the
 # app's links with the header, so the header is rejected as a whole.
-_HOST_HEADER = re.compile(r"(\[[^\]]*\]|[^:\[\]]*)(?::[0-9]+)?")
+_HOST_HEADER = re.compile(r"(\[[^\]]*\]|[^:\[\]]*)(?::([0-9]+))?")
+
+# The highest TCP port. A header with a port above it is no address either: request.url ignores such a header
+# (and uses the server's address), so passing it would let the app see a host that its URLs do not carry.
+_MAX_PORT = 65535
 
 
 def _host_name(host: str) -> str | None:
     """The lowercased host name of a ``Host`` header value, without its port (``[::1]:8000`` -> ``[::1]``);
-    None when the value is not a well-formed ``host[:port]``.
+    None when the value is not a well-formed ``host[:port]`` (a port may have leading zeros, as in URLs).
     """
     match = _HOST_HEADER.fullmatch(host)
-    return None if match is None else match.group(1).lower()
+    if match is None:
+        return None
+    name, port = match.groups()
+    if port is not None:
+        port = port.lstrip("0")  # (in Python: "0*[0-9]+" in the pattern would backtrack quadratically)
+        if len(port) > 5 or (port and int(port) > _MAX_PORT):
+            return None
+    return name.lower()
 
 
 class TrustedHostMiddleware:
