@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import re
 import sys
 import warnings
 from collections.abc import AsyncIterator, Iterator
@@ -382,3 +383,50 @@ def test_template_response_new_style_does_not_warn(templates: Jinja2Templates) -
         warnings.simplefilter("error")
         assert templates.TemplateResponse(request(), "page.html").body == b"/page"
         assert templates.TemplateResponse(request=request(), name="page.html").body == b"/page"
+
+
+def upstream_module(filename: str) -> str:
+    """The name of upstream's module that the file of ours stands for (what upstream's warnings are attributed to)."""
+    return "starlette.middleware.wsgi" if filename == "wsgi.py" else "starlette." + filename.removesuffix(".py")
+
+
+@pytest.mark.parametrize(
+    ("action", "expected"), [entry[1:] for entry in ENTRY_POINTS], ids=[entry[0] for entry in ENTRY_POINTS]
+)
+def test_filters_by_upstream_module_name_match(
+    action: Callable[..., Any],
+    expected: list[tuple[type[Warning], str, str]],
+    anyio_backend: str,
+    tmp_path: Path,
+    templates: Jinja2Templates,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Warnings are errors, except those of upstream's module named as `-W action::category:module` names it
+    # (an exact name: the filter's module pattern is anchored). Ours runs as starlette_routing.routing and so on, and
+    # the warning is still attributed to starlette.routing.
+    env = {"backend": anyio_backend, "tmp_path": tmp_path, "templates": templates, "monkeypatch": monkeypatch}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for category, _, filename in expected:
+            warnings.filterwarnings("ignore", category=category, module=re.escape(upstream_module(filename)) + r"\Z")
+        action(env)
+
+
+def test_a_filter_by_our_module_name_does_not_match(tmp_path: Path) -> None:
+    # As upstream: a filter naming the module the code lives in here (starlette_core.config) is no filter for it.
+    with warnings.catch_warnings(), pytest.raises(UserWarning, match="not found"):
+        warnings.simplefilter("error")
+        warnings.filterwarnings("ignore", module=r"starlette_core\.config\Z")
+        Config(tmp_path / "missing.env")
+
+
+def test_the_default_action_shows_a_warning_once_per_location(tmp_path: Path) -> None:
+    # warnings.warn's once-per-location registry is kept: the same warning from the same line shows once.
+    missing = tmp_path / "missing.env"
+    with warnings.catch_warnings(record=True) as record:
+        warnings.resetwarnings()
+        warnings.simplefilter("default")
+        for _ in range(3):
+            Config(missing)
+    assert [str(warning.message) for warning in record] == [f"Config file '{missing}' not found."]
+    assert Path(record[0].filename).name == "config.py"

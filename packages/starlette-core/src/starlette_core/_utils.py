@@ -111,6 +111,22 @@ def is_group_of(exc: BaseException, cls: type[BaseException]) -> bool:
     return exc.split(cls)[1] is None
 
 
+def warn_as_module(module: str, message: str, category: type[Warning] = UserWarning) -> None:
+    """``warnings.warn(message, category, stacklevel=1)`` from the caller's line, attributed to the module named
+    ``module``: the ``starlette.*`` name upstream's code has (``"starlette.routing"``), where ours runs under its
+    distribution's name (``starlette_routing.routing``). Filters by module (``-W
+    ignore::DeprecationWarning:starlette.routing``, pytest's ``filterwarnings``) then match as they do upstream.
+    The file, line and once-per-location registry are the caller's, as ``warnings.warn`` takes them."""
+    import warnings
+
+    frame = sys._getframe(1)
+    module_globals = frame.f_globals
+    registry = module_globals.setdefault("__warningregistry__", {})
+    warnings.warn_explicit(
+        message, category, frame.f_code.co_filename, frame.f_lineno, module, registry, module_globals
+    )
+
+
 @asynccontextmanager
 async def create_collapsing_task_group() -> AsyncGenerator[anyio.abc.TaskGroup, None]:
     """``anyio.create_task_group()``, but a failure of exactly one task is raised as itself rather than inside an

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import functools
 import sys
-import warnings
+import warnings  # noqa: F401  (upstream's module has the name; its warnings go through warn_as_module)
 from collections.abc import AsyncIterator, Iterable, Iterator
 from collections.abc import Coroutine as Coroutine  # upstream's module has the name
 from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
-from starlette_core._utils import LazyImports
+from starlette_core._utils import LazyImports, warn_as_module
 
 if sys.version_info >= (3, 10):  # pragma: no cover
     from typing import ParamSpec as ParamSpec
@@ -18,6 +18,9 @@ else:  # pragma: no cover
 
 P = ParamSpec("P")
 T = TypeVar("T")
+
+# The module upstream's warnings from this code name (see warn_as_module).
+_UPSTREAM_MODULE = "starlette.concurrency"
 
 __all__ = ["iterate_in_threadpool", "run_in_threadpool", "run_until_first_complete"]
 
@@ -35,10 +38,10 @@ async def run_until_first_complete(*args: tuple[Callable, dict]) -> None:  # typ
 
     Deprecated, as in upstream Starlette.
     """
-    warnings.warn(
+    warn_as_module(
+        _UPSTREAM_MODULE,
         "run_until_first_complete is deprecated and will be removed in a future version.",
         DeprecationWarning,
-        stacklevel=1,  # attributed to this module, as upstream
     )
     _lazy.load("anyio")
     async with anyio.create_task_group() as task_group:

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import os
-import warnings
+import warnings  # noqa: F401  (upstream's module has the name; its warnings go through warn_as_module)
 from collections.abc import Iterator, Mapping, MutableMapping
 from pathlib import Path
 from typing import Any, Callable, TypeVar, overload
+
+from starlette_core._utils import warn_as_module
+
+# The module upstream's warnings from this code name (see warn_as_module).
+_UPSTREAM_MODULE = "starlette.config"
 
 __all__ = ["Config", "Environ", "EnvironError", "environ", "undefined"]
 
@@ -70,7 +75,7 @@ class Config:
         self.file_values: dict[str, str] = {}
         if env_file is not None:
             if not os.path.isfile(env_file):
-                warnings.warn(f"Config file '{env_file}' not found.", stacklevel=1)
+                warn_as_module(_UPSTREAM_MODULE, f"Config file '{env_file}' not found.")
             else:
                 self.file_values = self._read_file(env_file)
 

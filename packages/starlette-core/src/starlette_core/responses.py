@@ -11,7 +11,7 @@ import re
 import stat
 import sys
 import types
-import warnings
+import warnings  # noqa: F401  (upstream's module has the name; its warnings go through warn_as_module)
 from collections.abc import AsyncIterable as _AsyncIterableABC
 from collections.abc import Awaitable as Awaitable  # upstream's module has the name
 from collections.abc import Mapping, Sequence
@@ -22,7 +22,7 @@ from urllib.parse import quote
 
 from starlette_core._disconnect_watch import current_asyncio_task, stream_watching_disconnect
 from starlette_core._tracking import send_after_start
-from starlette_core._utils import LazyImports, collapse_excgroups
+from starlette_core._utils import LazyImports, collapse_excgroups, warn_as_module
 from starlette_core.background import BackgroundTask
 from starlette_core.concurrency import iterate_in_threadpool
 from starlette_core.datastructures import URL, MutableHeaders
@@ -37,6 +37,9 @@ def _range_pattern() -> re.Pattern[str]:
 
 
 # Upstream's names for what this module imports on first use (see LazyImports): only some responses need them.
+# The module upstream's warnings from this code name (see warn_as_module).
+_UPSTREAM_MODULE = "starlette.responses"
+
 _lazy = LazyImports(
     globals(),
     {
@@ -633,10 +636,10 @@ class FileResponse(Response):
         self.status_code = status_code
         self.filename = filename
         if method is not None:
-            warnings.warn(
+            warn_as_module(
+                _UPSTREAM_MODULE,
                 "The 'method' parameter is not used, and it will be removed.",
                 DeprecationWarning,
-                stacklevel=1,  # attributed to this module, as upstream
             )
         if media_type is None:
             _lazy.load("guess_type")

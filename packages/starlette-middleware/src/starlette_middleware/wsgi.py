@@ -9,7 +9,7 @@ from __future__ import annotations
 import io
 import math
 import sys
-import warnings
+import warnings  # noqa: F401  (upstream's module has the name; its warnings go through warn_as_module)
 from collections.abc import Iterable, MutableMapping
 from typing import Any, Callable
 
@@ -20,16 +20,19 @@ from anyio.abc import ObjectReceiveStream as ObjectReceiveStream  # upstream's m
 from anyio.abc import ObjectSendStream as ObjectSendStream  # upstream's module has the name
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
-from starlette_core._utils import collapse_excgroups
+from starlette_core._utils import collapse_excgroups, warn_as_module
 from starlette_core.types import Receive, Scope, Send
+
+# The module upstream's warnings from this code name (see warn_as_module).
+_UPSTREAM_MODULE = "starlette.middleware.wsgi"
 
 __all__ = ["WSGIMiddleware", "WSGIResponder", "build_environ"]
 
-warnings.warn(
+warn_as_module(
+    _UPSTREAM_MODULE,
     "starlette.middleware.wsgi is deprecated and will be removed in a future release. "
     "Please refer to https://github.com/abersheeran/a2wsgi as a replacement.",
     DeprecationWarning,
-    stacklevel=1,
 )
 
 

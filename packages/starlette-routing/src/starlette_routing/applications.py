@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import sys
-import warnings
+import warnings  # noqa: F401  (upstream's module has the name; its warnings go through warn_as_module)
 from collections.abc import Awaitable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Callable, Optional, TypeVar
 
-from starlette_core._utils import LazyImports
+from starlette_core._utils import LazyImports, warn_as_module
 from starlette_core.datastructures import State, URLPath
 from starlette_core.requests import Request
 from starlette_core.responses import Response
@@ -30,6 +30,9 @@ P = ParamSpec("P")
 
 # Upstream's name for what this module imports on first use (see LazyImports): only the deprecated
 # ``middleware("http")`` decorator needs it.
+# The module upstream's warnings from this code name (see warn_as_module).
+_UPSTREAM_MODULE = "starlette.applications"
+
 _lazy = LazyImports(globals(), {"BaseHTTPMiddleware": "starlette_middleware.base:BaseHTTPMiddleware"})
 if TYPE_CHECKING:
     from starlette_middleware.base import BaseHTTPMiddleware
@@ -166,11 +169,11 @@ class Starlette:
 
     def exception_handler(self, exc_class_or_status_code: int | type[Exception]) -> Callable:  # type: ignore[type-arg]
         """Deprecated decorator form of ``add_exception_handler``; use ``exception_handlers={...}``."""
-        warnings.warn(
+        warn_as_module(
+            _UPSTREAM_MODULE,
             "The `exception_handler` decorator is deprecated, and will be removed in version 1.0.0. "
             "Refer to https://www.starlette.io/exceptions/ for the recommended approach.",
             DeprecationWarning,
-            stacklevel=1,  # attributed to this module, as upstream
         )
 
         def decorator(func: Callable) -> Callable:  # type: ignore[type-arg]
@@ -187,11 +190,11 @@ class Starlette:
         include_in_schema: bool = True,
     ) -> Callable:  # type: ignore[type-arg]
         """Deprecated decorator form of ``add_route``; use ``routes=[Route(path, endpoint=...)]``."""
-        warnings.warn(
+        warn_as_module(
+            _UPSTREAM_MODULE,
             "The `route` decorator is deprecated, and will be removed in version 1.0.0. "
             "Refer to https://www.starlette.io/routing/ for the recommended approach.",
             DeprecationWarning,
-            stacklevel=1,  # attributed to this module, as upstream
         )
 
         def decorator(func: Callable) -> Callable:  # type: ignore[type-arg]
@@ -202,11 +205,11 @@ class Starlette:
 
     def websocket_route(self, path: str, name: str | None = None) -> Callable:  # type: ignore[type-arg]
         """Deprecated decorator form of ``add_websocket_route``."""
-        warnings.warn(
+        warn_as_module(
+            _UPSTREAM_MODULE,
             "The `websocket_route` decorator is deprecated, and will be removed in version 1.0.0. "
             "Refer to https://www.starlette.io/routing/#websocket-routing for the recommended approach.",
             DeprecationWarning,
-            stacklevel=1,  # attributed to this module, as upstream
         )
 
         def decorator(func: Callable) -> Callable:  # type: ignore[type-arg]
@@ -217,11 +220,11 @@ class Starlette:
 
     def middleware(self, middleware_type: str) -> Callable:  # type: ignore[type-arg]
         """Deprecated decorator form of ``add_middleware(BaseHTTPMiddleware, dispatch=func)``."""
-        warnings.warn(
+        warn_as_module(
+            _UPSTREAM_MODULE,
             "The `middleware` decorator is deprecated, and will be removed in version 1.0.0. "
             "Refer to https://www.starlette.io/middleware/#using-middleware for recommended approach.",
             DeprecationWarning,
-            stacklevel=1,  # attributed to this module, as upstream
         )
         assert middleware_type == "http", 'Currently only middleware("http") is supported.'
 

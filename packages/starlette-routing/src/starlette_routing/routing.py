@@ -13,7 +13,7 @@ import functools
 import re
 import traceback
 import types
-import warnings
+import warnings  # noqa: F401  (upstream's module has the name; its warnings go through warn_as_module)
 from collections.abc import Awaitable, Collection, Generator, Iterable, Sequence
 from contextlib import AbstractAsyncContextManager as AbstractAsyncContextManager  # upstream's module has the name
 from contextlib import AbstractContextManager as AbstractContextManager  # upstream's module has the name
@@ -28,7 +28,7 @@ from starlette_core._exception_handler import (
     track_response_start,
     wrap_app_handling_exceptions,
 )
-from starlette_core._utils import LazyImports, get_route_path, is_async_callable
+from starlette_core._utils import LazyImports, get_route_path, is_async_callable, warn_as_module
 from starlette_core.concurrency import run_in_threadpool
 from starlette_core.datastructures import URL, Headers, URLPath
 from starlette_core.exceptions import HTTPException
@@ -62,6 +62,9 @@ _NONE, _PARTIAL, _FULL = Match.NONE, Match.PARTIAL, Match.FULL
 
 # Upstream's name for what this module imports on first use (see LazyImports): inspect pulls in ast, dis,
 # tokenize..., and only building a router with a lifespan, and a deprecated helper, need it.
+# The module upstream's warnings from this code name (see warn_as_module).
+_UPSTREAM_MODULE = "starlette.routing"
+
 _lazy = LazyImports(globals(), {"inspect": "inspect"})
 if TYPE_CHECKING:
     import inspect
@@ -72,10 +75,10 @@ else:
 
 def iscoroutinefunction_or_partial(obj: Any) -> bool:
     """Deprecated: whether ``obj`` (or the function a partial wraps) is an ``async def`` function."""
-    warnings.warn(
+    warn_as_module(
+        _UPSTREAM_MODULE,
         "iscoroutinefunction_or_partial is deprecated, and will be removed in a future release.",
         DeprecationWarning,
-        stacklevel=1,  # attributed to this module, as upstream
     )
     _lazy.load("inspect")
     while isinstance(obj, functools.partial):
@@ -911,37 +914,37 @@ class Router(_BodyLimited):
         self.on_shutdown = [] if on_shutdown is None else list(on_shutdown)
 
         if on_startup or on_shutdown:
-            warnings.warn(
+            warn_as_module(
+                _UPSTREAM_MODULE,
                 "The on_startup and on_shutdown parameters are deprecated, and they "
                 "will be removed on version 1.0. Use the lifespan parameter instead. "
                 "See more about it on https://www.starlette.io/lifespan/.",
                 DeprecationWarning,
-                stacklevel=1,  # attributed to this module, as upstream
             )
             if lifespan:
-                warnings.warn(
+                warn_as_module(
+                    _UPSTREAM_MODULE,
                     "The `lifespan` parameter cannot be used with `on_startup` or "
                     "`on_shutdown`. Both `on_startup` and `on_shutdown` will be "
                     "ignored.",
-                    stacklevel=1,  # attributed to this module, as upstream
                 )
 
         _lazy.load("inspect")
         if lifespan is None:
             self.lifespan_context: Lifespan[Any] = _DefaultLifespan(self)
         elif inspect.isasyncgenfunction(lifespan):
-            warnings.warn(
+            warn_as_module(
+                _UPSTREAM_MODULE,
                 "async generator function lifespans are deprecated, "
                 "use an @contextlib.asynccontextmanager function instead",
                 DeprecationWarning,
-                stacklevel=1,  # attributed to this module, as upstream
             )
             self.lifespan_context = contextlib.asynccontextmanager(lifespan)
         elif inspect.isgeneratorfunction(lifespan):
-            warnings.warn(
+            warn_as_module(
+                _UPSTREAM_MODULE,
                 "generator function lifespans are deprecated, use an @contextlib.asynccontextmanager function instead",
                 DeprecationWarning,
-                stacklevel=1,  # attributed to this module, as upstream
             )
             self.lifespan_context = _wrap_gen_lifespan_context(lifespan)
         else:
@@ -1124,11 +1127,11 @@ class Router(_BodyLimited):
         include_in_schema: bool = True,
     ) -> Callable:  # type: ignore[type-arg]
         """Deprecated decorator form of ``add_route``."""
-        warnings.warn(
+        warn_as_module(
+            _UPSTREAM_MODULE,
             "The `route` decorator is deprecated, and will be removed in version 1.0.0."
             "Refer to https://www.starlette.io/routing/#http-routing for the recommended approach.",
             DeprecationWarning,
-            stacklevel=1,  # attributed to this module, as upstream
         )
 
         def decorator(func: Callable) -> Callable:  # type: ignore[type-arg]
@@ -1139,11 +1142,11 @@ class Router(_BodyLimited):
 
     def websocket_route(self, path: str, name: str | None = None) -> Callable:  # type: ignore[type-arg]
         """Deprecated decorator form of ``add_websocket_route``."""
-        warnings.warn(
+        warn_as_module(
+            _UPSTREAM_MODULE,
             "The `websocket_route` decorator is deprecated, and will be removed in version 1.0.0. Refer to "
             "https://www.starlette.io/routing/#websocket-routing for the recommended approach.",
             DeprecationWarning,
-            stacklevel=1,  # attributed to this module, as upstream
         )
 
         def decorator(func: Callable) -> Callable:  # type: ignore[type-arg]
@@ -1161,11 +1164,11 @@ class Router(_BodyLimited):
 
     def on_event(self, event_type: str) -> Callable:  # type: ignore[type-arg]
         """Deprecated decorator form of ``add_event_handler``."""
-        warnings.warn(
+        warn_as_module(
+            _UPSTREAM_MODULE,
             "The `on_event` decorator is deprecated, and will be removed in version 1.0.0. "
             "Refer to https://www.starlette.io/lifespan/ for recommended approach.",
             DeprecationWarning,
-            stacklevel=1,  # attributed to this module, as upstream
         )
 
         def decorator(func: Callable) -> Callable:  # type: ignore[type-arg]

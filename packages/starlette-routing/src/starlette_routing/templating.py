@@ -5,13 +5,13 @@ jinja2 is imported only when a :class:`Jinja2Templates` is built, so this module
 
 from __future__ import annotations
 
-import warnings
+import warnings  # noqa: F401  (upstream's module has the name; its warnings go through warn_as_module)
 from collections.abc import Mapping, Sequence
 from os import PathLike
 from typing import TYPE_CHECKING, Any, Callable, overload
 from typing import cast as cast  # upstream's module has the name
 
-from starlette_core._utils import LazyImports
+from starlette_core._utils import LazyImports, warn_as_module
 from starlette_core.background import BackgroundTask
 from starlette_core.datastructures import URL
 from starlette_core.requests import Request
@@ -39,6 +39,9 @@ def _pass_context() -> Any:
 
 # Upstream's names for what this module imports on first use (see LazyImports): jinja2 (None when it is not
 # installed, as upstream) and its ``pass_context`` (only there with jinja2).
+# The module upstream's warnings from this code name (see warn_as_module).
+_UPSTREAM_MODULE = "starlette.templating"
+
 _lazy = LazyImports(globals(), {"jinja2": _jinja2, "pass_context": _pass_context})
 if TYPE_CHECKING:
     import jinja2
@@ -115,10 +118,10 @@ class Jinja2Templates:
         **env_options: Any,
     ) -> None:
         if env_options:
-            warnings.warn(
+            warn_as_module(
+                _UPSTREAM_MODULE,
                 "Extra environment options are deprecated. Use a preconfigured jinja2.Environment instead.",
                 DeprecationWarning,
-                stacklevel=1,  # attributed to this module, as upstream
             )
         _import_jinja2()
         assert bool(directory) ^ bool(env), "either 'directory' or 'env' arguments must be passed"
@@ -179,12 +182,12 @@ class Jinja2Templates:
         rest: tuple[Any, ...] = ()
         if args and isinstance(args[0], str):
             # Old style: TemplateResponse(name, context, ...), the request inside the context.
-            warnings.warn(
+            warn_as_module(
+                _UPSTREAM_MODULE,
                 "The `name` is not the first parameter anymore. "
                 "The first parameter should be the `Request` instance.\n"
                 'Replace `TemplateResponse(name, {"request": request})` by `TemplateResponse(request, name)`.',
                 DeprecationWarning,
-                stacklevel=1,  # attributed to this module, as upstream
             )
             name, rest = args[0], args[1:]
             request = None
@@ -196,11 +199,11 @@ class Jinja2Templates:
                 name = kwargs["name"]
         else:
             if "request" not in kwargs:
-                warnings.warn(
+                warn_as_module(
+                    _UPSTREAM_MODULE,
                     "The `TemplateResponse` now requires the `request` argument.\n"
                     'Replace `TemplateResponse(name, {"context": context})` by `TemplateResponse(request, name)`.',
                     DeprecationWarning,
-                    stacklevel=1,  # attributed to this module, as upstream
                 )
             request = kwargs.get("request")
             name = kwargs["name"]

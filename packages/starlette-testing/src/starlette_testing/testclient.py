@@ -15,7 +15,7 @@ import json
 import math
 import queue
 import sys as sys  # upstream's module has the name
-import warnings
+import warnings  # noqa: F401  (upstream's module has the name; its warnings go through warn_as_module)
 from collections.abc import Awaitable, Generator, Iterable, Iterator, Mapping, MutableMapping, Sequence
 from concurrent.futures import Future
 from contextlib import AbstractContextManager as AbstractContextManager  # upstream's module has the name
@@ -39,11 +39,14 @@ else:
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 from anyio.streams.stapled import StapledObjectStream
 
-from starlette_core._utils import LazyImports, is_async_callable, typing_name
+from starlette_core._utils import LazyImports, is_async_callable, typing_name, warn_as_module
 from starlette_core.types import ASGIApp, Message, Receive, Scope, Send
 from starlette_core.websockets import WebSocketDisconnect
 
 # Upstream's names for what this module imports on first use (see LazyImports): typing_extensions is slow to import.
+# The module upstream's warnings from this code name (see warn_as_module).
+_UPSTREAM_MODULE = "starlette.testclient"
+
 _lazy = LazyImports(
     globals(),
     {"Self": functools.partial(typing_name, "Self"), "TypeGuard": functools.partial(typing_name, "TypeGuard")},
@@ -563,11 +566,11 @@ class TestClient(httpx.Client):
         extensions: Optional[dict[str, Any]] = None,
     ) -> httpx.Response:
         if timeout is not httpx.USE_CLIENT_DEFAULT:
-            warnings.warn(
+            warn_as_module(
+                _UPSTREAM_MODULE,
                 "You should not use the 'timeout' argument with the TestClient. "
                 "See https://github.com/encode/starlette/issues/1108 for more information.",
                 DeprecationWarning,
-                stacklevel=1,  # attributed to this module, as upstream
             )
         return super().request(
             method,
