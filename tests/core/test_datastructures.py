@@ -238,9 +238,15 @@ def test_url_from_scope_path_includes_root_path() -> None:
 
 
 def test_url_from_scope_non_utf8_query_string() -> None:
-    url = URL(scope=make_scope(query_string=b"a=\xff", headers=[(b"host", b"example.org")]))
-    assert url.query == "a=\xff"
+    # Bytes that are not UTF-8: those over 0x7F %-escaped (upstream raises UnicodeDecodeError), the rest as sent.
+    url = URL(scope=make_scope(query_string=b"a=\xff&b=%41+c\x80&\xe9t\xe9", headers=[(b"host", b"example.org")]))
+    assert url.query == "a=%FF&b=%41+c%80&%E9t%E9"
     assert url.hostname == "example.org"
+
+
+def test_url_from_scope_utf8_query_string_kept_as_text() -> None:
+    url = URL(scope=make_scope(query_string="q=caf\u00e9".encode(), headers=[(b"host", b"example.org")]))
+    assert url.query == "q=caf\u00e9"
 
 
 @pytest.mark.parametrize(

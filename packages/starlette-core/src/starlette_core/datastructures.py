@@ -8,7 +8,7 @@ from collections.abc import ItemsView, Iterable, Iterator, KeysView, Mapping, Mu
 from shlex import shlex
 from typing import Any, BinaryIO, NamedTuple, TypeVar, Union, overload
 from typing import cast as cast  # upstream's module has the name
-from urllib.parse import SplitResult, parse_qsl, unquote, urlencode, urlsplit
+from urllib.parse import SplitResult, parse_qsl, quote_from_bytes, unquote, urlencode, urlsplit
 
 from starlette_core.concurrency import run_in_threadpool
 from starlette_core.types import Scope
@@ -44,6 +44,7 @@ _MultiDictT = TypeVar("_MultiDictT", bound="ImmutableMultiDict[Any, Any]")
 _DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443}
 _SECURE_SCHEMES = frozenset(("https", "wss"))
 _URL_IGNORED_CHARS = str.maketrans("", "", "\t\r\n")  # urlsplit removes these before parsing
+_ASCII = "".join(map(chr, range(128)))
 
 # host[:port] where host is a DNS name / IPv4 address (labels of letters, digits, '-' and '_', an optional
 # trailing dot), a bracketed IPv6 literal (with an optional zone: "[fe80::1%25eth0]") or IPvFuture literal
@@ -130,7 +131,9 @@ class URL:
                 try:
                     url += "?" + query_string.decode()
                 except UnicodeDecodeError:
-                    url += "?" + query_string.decode("latin-1")
+                    # Not UTF-8 (upstream raises: a 500). Its bytes over 0x7F are %-escaped, so that a URL made from
+                    # this one (a redirect's Location) carries the client's bytes, not their UTF-8 for latin-1 text.
+                    url += "?" + quote_from_bytes(query_string, safe=_ASCII)
         elif components:
             assert not url, 'Cannot set both "url" and "**components".'
             url = URL("").replace(**components).components.geturl()
