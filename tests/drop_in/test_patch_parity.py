@@ -1233,3 +1233,33 @@ def test_gzip_compresses_without_gzip_and_io(
     response = test_client_factory(app).get("/", headers={"Accept-Encoding": "gzip"})
     assert response.headers["content-encoding"] == "gzip" and response.text == "x" * 1000
     assert [recording.read for recording in recordings.values()] == [[], []]
+
+
+def test_classes_and_functions_say_they_are_from_upstreams_module() -> None:
+    # What upstream defines in starlette.X says it is from starlette.X on ours too (ours are defined in the
+    # distributions' modules, which the meta-package presents under upstream's names): tracebacks, reprs and tools
+    # that know a class by its full name ("starlette.exceptions.HTTPException") see the same name.
+    elsewhere = [
+        f"{module}.{name}: {getattr(import_quietly(module), name).__module__}"
+        for module, names in MODULES.items()
+        for name, upstream in names.items()
+        if upstream["kind"] in ("class", "function")
+        and upstream["module"] == module
+        and getattr(import_quietly(module), name).__module__ != module
+    ]
+    assert elsewhere == []
+
+
+def test_objects_under_upstreams_module_names_pickle() -> None:
+    import pickle
+
+    from starlette.datastructures import URL, Headers
+    from starlette.exceptions import HTTPException
+    from starlette.responses import JSONResponse
+
+    assert repr(HTTPException) == "<class 'starlette.exceptions.HTTPException'>"
+    error = pickle.loads(pickle.dumps(HTTPException(418, "teapot")))
+    assert (type(error), error.status_code, error.detail) == (HTTPException, 418, "teapot")
+    assert pickle.loads(pickle.dumps(URL("http://example.com/a?b=c"))) == URL("http://example.com/a?b=c")
+    assert pickle.loads(pickle.dumps(Headers({"a": "b"}))) == Headers({"a": "b"})
+    assert pickle.loads(pickle.dumps(JSONResponse)) is JSONResponse

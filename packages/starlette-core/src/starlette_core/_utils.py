@@ -8,6 +8,7 @@ import re
 import sys
 from collections.abc import AsyncGenerator, Awaitable, Generator, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager
+from types import FunctionType, ModuleType
 from typing import TYPE_CHECKING, Any, Callable, Generic, Protocol, TypeVar, overload
 
 from starlette_core.types import Scope
@@ -109,6 +110,27 @@ def is_group_of(exc: BaseException, cls: type[BaseException]) -> bool:
     if not has_exceptiongroups or not isinstance(exc, BaseExceptionGroup):
         return False
     return exc.split(cls)[1] is None
+
+
+def present_module_as(name: str, module: ModuleType) -> None:
+    """Make ``module`` the module named ``name`` too (the meta-package's ``starlette.*`` paths are the distributions'
+    modules themselves), and have the classes and functions it defines say they are from there, as upstream's are
+    (``starlette.exceptions.HTTPException``, not ``starlette_core.exceptions.HTTPException``): tracebacks, reprs,
+    and tools that know a class by its full name (error trackers' ignore lists and grouping) see upstream's names.
+    Pickles by reference still load: ``name`` is in ``sys.modules`` with those objects. Without the meta-package
+    nothing calls this and the distributions' own names stay.
+    """
+    sys.modules[name] = module
+    present_definitions_as(name, module)
+
+
+def present_definitions_as(name: str, module: ModuleType) -> None:
+    """Have the classes and functions ``module`` defines say they are from the module named ``name``, which must
+    have them under the same names (see present_module_as)."""
+    own_name = module.__name__
+    for value in list(vars(module).values()):
+        if isinstance(value, (type, FunctionType)) and value.__module__ == own_name:
+            value.__module__ = name
 
 
 def warn_as_module(module: str, message: str, category: type[Warning] = UserWarning) -> None:

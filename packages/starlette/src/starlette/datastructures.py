@@ -1,11 +1,11 @@
 """``starlette.datastructures`` is the module :mod:`starlette_core.datastructures` itself."""
 
-import sys
 from typing import TYPE_CHECKING
 
 import starlette_core.datastructures
+from starlette_core._utils import present_module_as
 
 if TYPE_CHECKING:
     from starlette_core.datastructures import *  # noqa: F403  (what type checkers read)
 
-sys.modules[__name__] = starlette_core.datastructures
+present_module_as(__name__, starlette_core.datastructures)

@@ -1,11 +1,11 @@
 """``starlette.endpoints`` is the module :mod:`starlette_routing.endpoints` itself."""
 
-import sys
 from typing import TYPE_CHECKING
 
 import starlette_routing.endpoints
+from starlette_core._utils import present_module_as
 
 if TYPE_CHECKING:
     from starlette_routing.endpoints import *  # noqa: F403  (what type checkers read)
 
-sys.modules[__name__] = starlette_routing.endpoints
+present_module_as(__name__, starlette_routing.endpoints)

@@ -1,11 +1,11 @@
 """``starlette.responses`` is the module :mod:`starlette_core.responses` itself."""
 
-import sys
 from typing import TYPE_CHECKING
 
 import starlette_core.responses
+from starlette_core._utils import present_module_as
 
 if TYPE_CHECKING:
     from starlette_core.responses import *  # noqa: F403  (what type checkers read)
 
-sys.modules[__name__] = starlette_core.responses
+present_module_as(__name__, starlette_core.responses)

@@ -1,11 +1,11 @@
 """``starlette.schemas`` is the module :mod:`starlette_routing.schemas` itself."""
 
-import sys
 from typing import TYPE_CHECKING
 
 import starlette_routing.schemas
+from starlette_core._utils import present_module_as
 
 if TYPE_CHECKING:
     from starlette_routing.schemas import *  # noqa: F403  (what type checkers read)
 
-sys.modules[__name__] = starlette_routing.schemas
+present_module_as(__name__, starlette_routing.schemas)

@@ -12,6 +12,7 @@ from collections.abc import Iterator as Iterator
 from typing import Any as Any
 from typing import Protocol as Protocol
 
+from starlette_core._utils import present_definitions_as
 from starlette_core.types import ASGIApp as ASGIApp
 from starlette_middleware import Middleware as Middleware
 from starlette_middleware import P as P
@@ -19,3 +20,6 @@ from starlette_middleware import ParamSpec as ParamSpec
 from starlette_middleware import _MiddlewareFactory as _MiddlewareFactory
 
 __all__ = ["Middleware"]
+
+# Middleware says it is from here, as upstream's is (see present_module_as).
+present_definitions_as(__name__, sys.modules["starlette_middleware"])

@@ -1,11 +1,11 @@
 """``starlette.middleware.gzip`` is the module :mod:`starlette_middleware.gzip` itself."""
 
-import sys
 from typing import TYPE_CHECKING
 
 import starlette_middleware.gzip
+from starlette_core._utils import present_module_as
 
 if TYPE_CHECKING:
     from starlette_middleware.gzip import *  # noqa: F403  (what type checkers read)
 
-sys.modules[__name__] = starlette_middleware.gzip
+present_module_as(__name__, starlette_middleware.gzip)

@@ -1,11 +1,11 @@
 """``starlette.middleware.wsgi`` is the module :mod:`starlette_middleware.wsgi` itself."""
 
-import sys
 from typing import TYPE_CHECKING
 
 import starlette_middleware.wsgi
+from starlette_core._utils import present_module_as
 
 if TYPE_CHECKING:
     from starlette_middleware.wsgi import *  # noqa: F403  (what type checkers read)
 
-sys.modules[__name__] = starlette_middleware.wsgi
+present_module_as(__name__, starlette_middleware.wsgi)
