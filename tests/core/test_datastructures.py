@@ -116,6 +116,15 @@ def test_url_query_params_keep_blank_values_and_repeats() -> None:
     assert url.include_query_params(x=9) == "http://a/?empty=&y=3&x=9"
 
 
+def test_url_replace_credentials_or_port_without_a_host() -> None:
+    # (Upstream raises IndexError.) The URL with those parts, as urlsplit reads them back.
+    url = URL("/relative?x=1")
+    assert url.replace(port=81) == "//:81/relative?x=1"
+    assert url.replace(port=81).port == 81
+    assert url.replace(username="u") == "//u@/relative?x=1"
+    assert url.replace(port=None) == "/relative?x=1"
+
+
 def test_url_equality_and_hash() -> None:
     url = URL("http://example.org/")
     assert url == URL("http://example.org/")

@@ -245,3 +245,18 @@ def test_exception_whose_str_fails(test_client_factory: TestClientFactory) -> No
     response = client.get("/")
     assert response.status_code == 500
     assert "Unprintable" in response.text
+
+
+@pytest.mark.anyio
+async def test_the_send_handed_down_is_the_trackers_bound_forward() -> None:
+    # (A README "Differences" row: upstream hands down a closure; tools that name spans after it see this name.)
+    from starlette_middleware.exceptions import ExceptionMiddleware
+
+    seen: list[str] = []
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        seen.append(send.__qualname__)
+        await PlainTextResponse("ok")(scope, receive, send)
+
+    await ServerErrorMiddleware(ExceptionMiddleware(app))(http_scope(), disconnected_receiver(), Recorder())
+    assert seen == ["TrackingSend.forward"]
