@@ -417,3 +417,40 @@ def test_byte_range_specs_get_the_bytes_they_ask_for(
     assert status == expected_status
     if status == 206:
         assert sent_ranges(messages, content) == expected_parts
+
+
+# --- header order -----------------------------------------------------------------------------------------------
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("method", ["GET", "HEAD"])
+async def test_a_range_answer_sets_its_headers_in_place(data_file: Path, method: str) -> None:
+    # As upstream sets them (MutableHeaders' item assignment): Content-Length keeps its place, Content-Range goes last;
+    # for several ranges Content-Type keeps its place with the multipart type.
+    single = await call(FileResponse(data_file), http_scope(method, [("range", "bytes=0-1")]))
+    assert [name for name, _ in single[0]["headers"]] == [
+        b"content-type",
+        b"accept-ranges",
+        b"content-length",
+        b"last-modified",
+        b"etag",
+        b"content-range",
+    ]
+    several = await call(FileResponse(data_file), http_scope(method, [("range", "bytes=0-1,5-6")]))
+    assert [name for name, _ in several[0]["headers"]] == [
+        b"content-type",
+        b"accept-ranges",
+        b"content-length",
+        b"last-modified",
+        b"etag",
+    ]
+    assert dict(several[0]["headers"])[b"content-type"].startswith(b"multipart/byteranges; boundary=")
+
+
+@pytest.mark.anyio
+async def test_a_range_answer_keeps_one_header_of_each_name_it_sets(data_file: Path) -> None:
+    headers = {"content-length": "1"}
+    response = FileResponse(data_file, headers=headers)
+    response.raw_headers.append((b"content-length", b"2"))  # a duplicate an app added by hand
+    messages = await call(response, http_scope("GET", [("range", "bytes=3-5")]))
+    assert [value for name, value in messages[0]["headers"] if name == b"content-length"] == [b"3"]

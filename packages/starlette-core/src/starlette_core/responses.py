@@ -604,9 +604,19 @@ def _raw_setdefault(raw_headers: list[tuple[bytes, bytes]], key: bytes, value: s
 def _replace_headers(
     raw_headers: list[tuple[bytes, bytes]], replacements: list[tuple[bytes, bytes]]
 ) -> list[tuple[bytes, bytes]]:
-    """A new header list: ``raw_headers`` without the replaced names, then ``replacements``."""
-    names = {key for key, _ in replacements}
-    return [item for item in raw_headers if item[0] not in names] + replacements
+    """A new header list: ``raw_headers`` with each of ``replacements`` set as ``MutableHeaders.__setitem__`` sets
+    it, which is how upstream's range answers set theirs: the first header of that name takes the value in its
+    place (so the header order is upstream's), later ones are dropped, a name not there goes last."""
+    headers = list(raw_headers)
+    for name, value in replacements:
+        positions = [index for index, (key, _) in enumerate(headers) if key == name]
+        if not positions:
+            headers.append((name, value))
+            continue
+        headers[positions[0]] = (name, value)
+        for index in reversed(positions[1:]):
+            del headers[index]
+    return headers
 
 
 _RANGE_METHODS = frozenset(("GET", "HEAD"))
