@@ -302,6 +302,11 @@ ENTRY_POINTS: list[tuple[str, Callable[..., Any], list[tuple[type[Warning], str,
 ]
 
 
+def upstream_module(filename: str) -> str:
+    """The name of upstream's module that the file of ours stands for (what upstream's warnings are attributed to)."""
+    return "starlette.middleware.wsgi" if filename == "wsgi.py" else "starlette." + filename.removesuffix(".py")
+
+
 @pytest.mark.parametrize(
     ("action", "expected"), [entry[1:] for entry in ENTRY_POINTS], ids=[entry[0] for entry in ENTRY_POINTS]
 )
@@ -323,6 +328,14 @@ def test_warns_as_upstream(
     ]
     # Attributed to the library's module (as upstream), not to the caller.
     assert all(Path(warning.filename).resolve() != Path(__file__).resolve() for warning in record)
+    # ... by upstream's module name: warnings are errors, except those of upstream's module as `-W
+    # action::category:module` names it (an exact name: the filter's pattern is anchored). Ours runs as
+    # starlette_routing.routing and so on, and the warning is still attributed to starlette.routing.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for category, _, filename in expected:
+            warnings.filterwarnings("ignore", category=category, module=re.escape(upstream_module(filename)) + r"\Z")
+        action(env)
 
 
 def test_decorators_warn_when_made_not_when_applied(test_client_factory: Any) -> None:
@@ -383,33 +396,6 @@ def test_template_response_new_style_does_not_warn(templates: Jinja2Templates) -
         warnings.simplefilter("error")
         assert templates.TemplateResponse(request(), "page.html").body == b"/page"
         assert templates.TemplateResponse(request=request(), name="page.html").body == b"/page"
-
-
-def upstream_module(filename: str) -> str:
-    """The name of upstream's module that the file of ours stands for (what upstream's warnings are attributed to)."""
-    return "starlette.middleware.wsgi" if filename == "wsgi.py" else "starlette." + filename.removesuffix(".py")
-
-
-@pytest.mark.parametrize(
-    ("action", "expected"), [entry[1:] for entry in ENTRY_POINTS], ids=[entry[0] for entry in ENTRY_POINTS]
-)
-def test_filters_by_upstream_module_name_match(
-    action: Callable[..., Any],
-    expected: list[tuple[type[Warning], str, str]],
-    anyio_backend: str,
-    tmp_path: Path,
-    templates: Jinja2Templates,
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    # Warnings are errors, except those of upstream's module named as `-W action::category:module` names it
-    # (an exact name: the filter's module pattern is anchored). Ours runs as starlette_routing.routing and so on, and
-    # the warning is still attributed to starlette.routing.
-    env = {"backend": anyio_backend, "tmp_path": tmp_path, "templates": templates, "monkeypatch": monkeypatch}
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        for category, _, filename in expected:
-            warnings.filterwarnings("ignore", category=category, module=re.escape(upstream_module(filename)) + r"\Z")
-        action(env)
 
 
 def test_a_filter_by_our_module_name_does_not_match(tmp_path: Path) -> None:
