@@ -67,9 +67,12 @@ def test_http_endpoint_method_not_allowed(test_client_factory: TestClientFactory
 
 
 @pytest.mark.anyio
-@pytest.mark.parametrize("method", ["delete", "get", "dispatch", "_do_delete", "method_not_allowed", ""])
+@pytest.mark.parametrize(
+    "method",
+    ["delete", "dispatch", "DISPATCH", "_do_delete", "method_not_allowed", "SEND", "Receive", "scope", "__INIT__", ""],
+)
 async def test_http_endpoint_never_reaches_other_attributes(method: str) -> None:
-    # Lower-case or attribute-like method names (which an HTTP client library would not send) are still 405.
+    # Method names of HTTPEndpoint's own or private attributes (which upstream would call) are 405.
     messages = await call(router, http_scope("/", method=method))
     status, headers = response_start(messages)
     assert status == 405
@@ -285,3 +288,35 @@ def test_allowed_methods_can_be_overridden(test_client_factory: TestClientFactor
     response = test_client_factory(Router([Route("/", Custom)])).post("/")
     assert response.status_code == 405
     assert response.headers["allow"] == "GET, REPORT"
+
+
+class WebDAV(HTTPEndpoint):
+    async def get(self, request: Request) -> Response:
+        return PlainTextResponse("get")
+
+    async def propfind(self, request: Request) -> Response:
+        return PlainTextResponse("propfind")
+
+    def purge(self, request: Request) -> Response:  # sync handlers run in the thread pool, as for get/post
+        return PlainTextResponse("purged")
+
+    lock = "not a handler"
+
+
+@pytest.mark.parametrize(
+    ("method", "status", "text"),
+    [
+        ("PROPFIND", 200, "propfind"),
+        ("PURGE", 200, "purged"),
+        ("get", 200, "get"),  # the method in lower case names the handler, as upstream
+        ("LOCK", 405, "Method Not Allowed"),  # an attribute that is no handler
+        ("MKCOL", 405, "Method Not Allowed"),
+    ],
+)
+def test_http_endpoint_dispatches_other_methods_by_name(
+    test_client_factory: TestClientFactory, method: str, status: int, text: str
+) -> None:
+    response = test_client_factory(Router([Route("/", WebDAV, methods=None)])).request(method, "/")
+    assert (response.status_code, response.text) == (status, text)
+    if status == 405:
+        assert response.headers["allow"] == "GET, HEAD"  # the standard methods only, as upstream lists them
