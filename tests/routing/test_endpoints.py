@@ -320,3 +320,29 @@ def test_http_endpoint_dispatches_other_methods_by_name(
     assert (response.status_code, response.text) == (status, text)
     if status == 405:
         assert response.headers["allow"] == "GET, HEAD"  # the standard methods only, as upstream lists them
+
+
+@pytest.mark.anyio
+async def test_websocket_endpoint_rejected_in_on_connect_waits_for_the_disconnect() -> None:
+    # on_connect closes without accepting: the "websocket.connect" it did not read is skipped, and on_disconnect gets
+    # the code of the server's disconnect (as upstream), not an immediate 1000.
+    log: list[Any] = []
+
+    class Rejecting(WebSocketEndpoint):
+        async def on_connect(self, websocket: WebSocket) -> None:
+            await websocket.close(4003)
+
+        async def on_disconnect(self, websocket: WebSocket, close_code: int) -> None:
+            log.append(("on_disconnect", close_code))
+
+    messages = [{"type": "websocket.connect"}, {"type": "websocket.disconnect", "code": 1006}]
+
+    async def receive() -> dict[str, Any]:
+        return messages.pop(0)
+
+    async def send(message: dict[str, Any]) -> None:
+        log.append(("sent", message))
+
+    await Rejecting({"type": "websocket", "path": "/", "headers": [], "query_string": b""}, receive, send)
+    assert log == [("sent", {"type": "websocket.close", "code": 4003, "reason": ""}), ("on_disconnect", 1006)]
+    assert messages == []

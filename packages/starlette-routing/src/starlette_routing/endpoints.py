@@ -121,12 +121,15 @@ class WebSocketEndpoint:
         try:
             while True:
                 message = await websocket.receive()
-                if message["type"] == "websocket.receive":
+                message_type = message["type"]
+                if message_type == "websocket.receive":
                     data = await self.decode(websocket, message)
                     await self.on_receive(websocket, data)
-                else:  # "websocket.disconnect", the only other message once connected
+                elif message_type == "websocket.disconnect":
                     close_code = int(message.get("code") or status.WS_1000_NORMAL_CLOSURE)
                     break
+                # Else the "websocket.connect" that on_connect did not read (it closed without accepting): the
+                # loop goes on to the server's disconnect, whose code on_disconnect gets, as upstream.
         except Exception:
             close_code = status.WS_1011_INTERNAL_ERROR
             raise
