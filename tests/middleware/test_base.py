@@ -725,3 +725,27 @@ async def test_a_request_through_the_middleware_is_freed_without_the_garbage_col
         assert requests[0]() is None
     finally:
         gc.enable()
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("read_first_body", [False, True])
+async def test_a_second_call_next_fails_at_once(read_first_body: bool) -> None:
+    # The body went to the first call's app: a second app would wait for it forever (upstream fails too, with an
+    # AssertionError). The app runs once.
+    runs: list[bytes] = []
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        runs.append(await Request(scope, receive).body())
+        await Response(b"ok")(scope, receive, send)
+
+    class Twice(BaseHTTPMiddleware):
+        async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
+            first = await call_next(request)
+            if read_first_body:
+                assert [chunk async for chunk in first.body_iterator] == [b"ok"]  # type: ignore[attr-defined]
+            return await call_next(request)
+
+    done = anyio.Event()
+    with pytest.raises(AssertionError, match="only once per request"):
+        await Twice(app)(http_scope(method="POST"), receiver([b"body"], disconnect=False, done=done), Recorder())
+    assert runs == [b"body"]

@@ -164,6 +164,10 @@ class _Exchange:
     # -- the response side --------------------------------------------------------------------------------------
 
     async def call_next(self, request: Request) -> Response:
+        if self.pipes:
+            # The request's body went to the first call's app: a second app waiting for it would wait forever.
+            # Upstream fails here too (an AssertionError, after running the app again).
+            raise AssertionError("call_next() can be called only once per request.")
         pipe = self.start_app()
         info: Any = None
         try:
