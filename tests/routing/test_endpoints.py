@@ -346,3 +346,30 @@ async def test_websocket_endpoint_rejected_in_on_connect_waits_for_the_disconnec
     await Rejecting({"type": "websocket", "path": "/", "headers": [], "query_string": b""}, receive, send)
     assert log == [("sent", {"type": "websocket.close", "code": 4003, "reason": ""}), ("on_disconnect", 1006)]
     assert messages == []
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    ("frame", "data"), [({"text": ""}, ""), ({"bytes": b""}, b""), ({"text": "", "bytes": None}, "")]
+)
+async def test_websocket_endpoint_without_encoding_takes_an_empty_frame_as_it_is(
+    frame: dict[str, Any], data: Any
+) -> None:
+    # (Upstream reads message["bytes"] for an empty text frame: a KeyError and a 1011 close.)
+    received: list[Any] = []
+
+    class Raw(WebSocketEndpoint):
+        async def on_receive(self, websocket: WebSocket, data: Any) -> None:
+            received.append(data)
+
+    messages = [{"type": "websocket.connect"}, {"type": "websocket.receive", **frame}, {"type": "websocket.disconnect"}]
+
+    async def receive() -> dict[str, Any]:
+        return messages.pop(0)
+
+    async def send(message: dict[str, Any]) -> None:
+        pass
+
+    await Raw({"type": "websocket", "path": "/", "headers": [], "query_string": b""}, receive, send)
+    assert received == [data]
+    assert type(received[0]) is type(data)

@@ -319,6 +319,13 @@ def test_keywords_without_any_request_is_a_value_error(template_dir: Path) -> No
         templates.TemplateResponse(name="plain.html", context={})
 
 
+def test_request_none_is_a_value_error(template_dir: Path) -> None:
+    # (Upstream builds the response and fails when it is sent: a 500.)
+    templates = Jinja2Templates(directory=template_dir)
+    with pytest.raises(ValueError, match='context must include a "request" key'):
+        templates.TemplateResponse(request=None, name="plain.html")  # type: ignore[arg-type]
+
+
 # --- the debug extension -------------------------------------------------------------------------------------
 
 
