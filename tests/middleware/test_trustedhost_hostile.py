@@ -135,6 +135,13 @@ async def test_www_redirect_with_a_port_still_works() -> None:
     assert sent.headers[b"location"] == b"http://www.example.com:8080/"
 
 
+@pytest.mark.anyio
+async def test_no_www_redirect_for_a_host_that_urls_ignore() -> None:
+    # An allowed "www." name with characters no URL host has: the Host header passes the middleware's own syntax
+    # check, but request.url ignores it (and would redirect to the server's address), so no redirect: a 400.
+    assert_rejected(*await request(["www.ex!ample.com"], b"ex!ample.com"))
+
+
 # ------------------------------------------------------------------------------------------------------------
 # Property: whatever the Host header, the request reaches the app only with an allowed name and a digits-only port
 # no higher than 65535.
