@@ -8,6 +8,7 @@ import pytest
 from starlette_core.exceptions import HTTPException
 from starlette_core.requests import Request
 from starlette_core.responses import PlainTextResponse, Response
+from starlette_core.types import Message
 from starlette_core.websockets import WebSocket
 from starlette_routing.applications import Starlette
 from starlette_routing.endpoints import HTTPEndpoint, WebSocketEndpoint
@@ -335,12 +336,12 @@ async def test_websocket_endpoint_rejected_in_on_connect_waits_for_the_disconnec
         async def on_disconnect(self, websocket: WebSocket, close_code: int) -> None:
             log.append(("on_disconnect", close_code))
 
-    messages = [{"type": "websocket.connect"}, {"type": "websocket.disconnect", "code": 1006}]
+    messages: list[Message] = [{"type": "websocket.connect"}, {"type": "websocket.disconnect", "code": 1006}]
 
-    async def receive() -> dict[str, Any]:
+    async def receive() -> Message:
         return messages.pop(0)
 
-    async def send(message: dict[str, Any]) -> None:
+    async def send(message: Message) -> None:
         log.append(("sent", message))
 
     await Rejecting({"type": "websocket", "path": "/", "headers": [], "query_string": b""}, receive, send)
@@ -362,12 +363,16 @@ async def test_websocket_endpoint_without_encoding_takes_an_empty_frame_as_it_is
         async def on_receive(self, websocket: WebSocket, data: Any) -> None:
             received.append(data)
 
-    messages = [{"type": "websocket.connect"}, {"type": "websocket.receive", **frame}, {"type": "websocket.disconnect"}]
+    messages: list[Message] = [
+        {"type": "websocket.connect"},
+        {"type": "websocket.receive", **frame},
+        {"type": "websocket.disconnect"},
+    ]
 
-    async def receive() -> dict[str, Any]:
+    async def receive() -> Message:
         return messages.pop(0)
 
-    async def send(message: dict[str, Any]) -> None:
+    async def send(message: Message) -> None:
         pass
 
     await Raw({"type": "websocket", "path": "/", "headers": [], "query_string": b""}, receive, send)

@@ -4,12 +4,12 @@ byte 0xFF): upstream fails them with UnicodeDecodeError (a 500); reading the byt
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 import pytest
 
 from starlette_core.responses import PlainTextResponse
-from starlette_core.types import Receive, Scope, Send
+from starlette_core.types import ASGIApp, Message, Receive, Scope, Send
 from starlette_middleware.httpsredirect import HTTPSRedirectMiddleware
 from starlette_middleware.trustedhost import TrustedHostMiddleware
 from starlette_routing.applications import Starlette
@@ -24,7 +24,7 @@ def page(request: Any) -> PlainTextResponse:
     return PlainTextResponse("page")
 
 
-APPS = {
+APPS: dict[str, tuple[Callable[[], ASGIApp], str]] = {
     "redirect_slashes": (lambda: Starlette(routes=[Route("/a/", page)]), "http://example.com/a/"),
     "HTTPSRedirectMiddleware": (lambda: HTTPSRedirectMiddleware(ok), "https://example.com/a"),
     "TrustedHostMiddleware www": (
@@ -58,12 +58,12 @@ async def test_the_location_carries_the_query_bytes(name: str, query_string: byt
         "headers": [(b"host", b"example.com")],
         "server": ("example.com", 80),
     }
-    sent: list[dict[str, Any]] = []
+    sent: list[Message] = []
 
-    async def receive() -> dict[str, Any]:
+    async def receive() -> Message:
         return {"type": "http.request", "body": b""}
 
-    async def send(message: dict[str, Any]) -> None:
+    async def send(message: Message) -> None:
         sent.append(message)
 
     await make_app()(scope, receive, send)

@@ -323,7 +323,7 @@ def test_request_none_is_a_value_error(template_dir: Path) -> None:
     # (Upstream builds the response and fails when it is sent: a 500.)
     templates = Jinja2Templates(directory=template_dir)
     with pytest.raises(ValueError, match='context must include a "request" key'):
-        templates.TemplateResponse(request=None, name="plain.html")  # type: ignore[arg-type]
+        templates.TemplateResponse(request=None, name="plain.html")  # type: ignore[call-overload]
 
 
 # --- the debug extension -------------------------------------------------------------------------------------
