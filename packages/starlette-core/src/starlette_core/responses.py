@@ -36,10 +36,10 @@ def _range_pattern() -> re.Pattern[str]:
     return re.compile(r"(\d*)-(\d*)")
 
 
-# Upstream's names for what this module imports on first use (see LazyImports): only some responses need them.
 # The module upstream's warnings from this code name (see warn_as_module).
 _UPSTREAM_MODULE = "starlette.responses"
 
+# Upstream's names for what this module imports on first use (see LazyImports): only some responses need them.
 _lazy = LazyImports(
     globals(),
     {

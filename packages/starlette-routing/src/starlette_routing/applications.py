@@ -28,11 +28,11 @@ else:  # pragma: no cover
 AppType = TypeVar("AppType", bound="Starlette")
 P = ParamSpec("P")
 
-# Upstream's name for what this module imports on first use (see LazyImports): only the deprecated
-# ``middleware("http")`` decorator needs it.
 # The module upstream's warnings from this code name (see warn_as_module).
 _UPSTREAM_MODULE = "starlette.applications"
 
+# Upstream's name for what this module imports on first use (see LazyImports): only the deprecated
+# ``middleware("http")`` decorator needs it.
 _lazy = LazyImports(globals(), {"BaseHTTPMiddleware": "starlette_middleware.base:BaseHTTPMiddleware"})
 if TYPE_CHECKING:
     from starlette_middleware.base import BaseHTTPMiddleware

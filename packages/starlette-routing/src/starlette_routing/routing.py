@@ -60,11 +60,11 @@ class Match(Enum):
 # The members as plain module globals: reading ``Match.FULL`` goes through the enum class on every request.
 _NONE, _PARTIAL, _FULL = Match.NONE, Match.PARTIAL, Match.FULL
 
-# Upstream's name for what this module imports on first use (see LazyImports): inspect pulls in ast, dis,
-# tokenize..., and only building a router with a lifespan, and a deprecated helper, need it.
 # The module upstream's warnings from this code name (see warn_as_module).
 _UPSTREAM_MODULE = "starlette.routing"
 
+# Upstream's name for what this module imports on first use (see LazyImports): inspect pulls in ast, dis,
+# tokenize..., and only building a router with a lifespan, and a deprecated helper, need it.
 _lazy = LazyImports(globals(), {"inspect": "inspect"})
 if TYPE_CHECKING:
     import inspect

@@ -37,11 +37,11 @@ def _pass_context() -> Any:
     return jinja2.pass_context
 
 
-# Upstream's names for what this module imports on first use (see LazyImports): jinja2 (None when it is not
-# installed, as upstream) and its ``pass_context`` (only there with jinja2).
 # The module upstream's warnings from this code name (see warn_as_module).
 _UPSTREAM_MODULE = "starlette.templating"
 
+# Upstream's names for what this module imports on first use (see LazyImports): jinja2 (None when it is not
+# installed, as upstream) and its ``pass_context`` (only there with jinja2).
 _lazy = LazyImports(globals(), {"jinja2": _jinja2, "pass_context": _pass_context})
 if TYPE_CHECKING:
     import jinja2

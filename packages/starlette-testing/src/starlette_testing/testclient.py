@@ -43,10 +43,10 @@ from starlette_core._utils import LazyImports, is_async_callable, typing_name, w
 from starlette_core.types import ASGIApp, Message, Receive, Scope, Send
 from starlette_core.websockets import WebSocketDisconnect
 
-# Upstream's names for what this module imports on first use (see LazyImports): typing_extensions is slow to import.
 # The module upstream's warnings from this code name (see warn_as_module).
 _UPSTREAM_MODULE = "starlette.testclient"
 
+# Upstream's names for what this module imports on first use (see LazyImports): typing_extensions is slow to import.
 _lazy = LazyImports(
     globals(),
     {"Self": functools.partial(typing_name, "Self"), "TypeGuard": functools.partial(typing_name, "TypeGuard")},
