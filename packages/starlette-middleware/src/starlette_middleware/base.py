@@ -76,14 +76,15 @@ class _Exchange:
     task_group: TaskGroup | None = None  # other backends: the app runs in this task group
     app_exc: Exception | None = None
     app_exc_raised = False
+    # The app's run, made by call_next() (which a request may call once): its output, and on asyncio its task.
+    pipe: _Pipe | None = None
+    task: asyncio.Task[None] | None = None
 
     def __init__(self, app: ASGIApp, scope: Scope, receive: Receive) -> None:
         self.app = app
         self.scope = scope
         self.server_receive = receive
         self.request = _CachedRequest(scope, self.receive_from_server)
-        self.tasks: list[asyncio.Task[None]] = []
-        self.pipes: list[_Pipe] = []
 
     # -- the request side ---------------------------------------------------------------------------------------
 
@@ -164,7 +165,7 @@ class _Exchange:
     # -- the response side --------------------------------------------------------------------------------------
 
     async def call_next(self, request: Request) -> Response:
-        if self.pipes:
+        if self.pipe is not None:
             # The request's body went to the first call's app: a second app waiting for it would wait forever.
             # Upstream fails here too (an AssertionError, after running the app again).
             raise AssertionError("call_next() can be called only once per request.")
@@ -199,12 +200,12 @@ class _Exchange:
         loop = self.loop
         if loop is not None:
             pipe = _AsyncioPipe(loop)
-            self.tasks.append(loop.create_task(self.run_app(pipe)))
+            self.task = loop.create_task(self.run_app(pipe))
         else:
             assert self.task_group is not None
             pipe = _StreamPipe()
             self.task_group.start_soon(self.run_app, pipe)
-        self.pipes.append(pipe)
+        self.pipe = pipe
         return pipe
 
     async def run_app(self, pipe: _Pipe) -> None:
@@ -215,47 +216,46 @@ class _Exchange:
         finally:
             pipe.finish()
 
-    def close_pipes(self) -> None:
+    def close_pipe(self) -> None:
         """dispatch is done with the app's output: whatever else the app sends is dropped, not blocked."""
-        for pipe in self.pipes:
-            pipe.close()
+        if self.pipe is not None:
+            self.pipe.close()
 
-    async def join_tasks(self) -> None:
-        """Wait for the app's tasks (asyncio): its background work finishes before the middleware returns.
+    async def join_task(self) -> None:
+        """Wait for the app's task (asyncio): its background work finishes before the middleware returns.
 
         The app's task, woken when dispatch was done with its response, is already due to run: one trip through
         the event loop first lets it finish (if it can at once) before this looks, rather than a wait on the task
         and another trip to be woken by its end.
         """
-        tasks = self.tasks
+        task = self.task
+        if task is None:  # dispatch never called call_next()
+            return
         joined = False
         try:
-            for task in tasks:
-                if not task.done():
-                    await _pass_turn()
-                    break
-            for task in tasks:
-                await task
+            if not task.done():
+                await _pass_turn()
+            await task
             joined = True
         finally:
             if not joined:  # cancelled (or interrupted) while waiting
-                await self.cancel_tasks()
+                await self.cancel_task()
 
-    async def cancel_tasks(self) -> None:
-        """Cancel the app's unfinished tasks and wait until they have ended (as leaving a task group does)."""
-        pending = [task for task in self.tasks if not task.done()]
-        for task in pending:
+    async def cancel_task(self) -> None:
+        """Cancel the app's task if unfinished and wait until it has ended (as leaving a task group does)."""
+        task = self.task
+        if task is None:
+            return
+        if not task.done():
             task.cancel()
-        while pending:
-            try:
-                await asyncio.wait(pending)
-            except asyncio.CancelledError:
-                # Already on our way out with the original exception: finish the clean-up first.
-                pass
-            pending = [task for task in pending if not task.done()]
-        for task in self.tasks:
-            if not task.cancelled():
-                task.exception()  # retrieved: the original exception is the one that propagates
+            while not task.done():
+                try:
+                    await asyncio.wait((task,))
+                except asyncio.CancelledError:
+                    # Already on our way out with the original exception: finish the clean-up first.
+                    pass
+        if not task.cancelled():
+            task.exception()  # retrieved: the original exception is the one that propagates
 
     @staticmethod
     async def body_stream(pipe: _Pipe) -> BodyStreamGenerator:
@@ -422,10 +422,10 @@ class BaseHTTPMiddleware:
             try:
                 await self._respond(exchange, scope, send)
             except BaseException:
-                exchange.close_pipes()
-                await exchange.cancel_tasks()
+                exchange.close_pipe()
+                await exchange.cancel_task()
                 raise
-            await exchange.join_tasks()
+            await exchange.join_task()
         else:
             try:
                 with collapse_excgroups():
@@ -433,7 +433,8 @@ class BaseHTTPMiddleware:
                         exchange.task_group = task_group
                         await self._respond(exchange, scope, send)
             finally:
-                for pipe in exchange.pipes:
+                pipe = exchange.pipe
+                if pipe is not None:
                     assert isinstance(pipe, _StreamPipe)  # the only kind outside asyncio
                     pipe.dispose()
         exchange.release()
@@ -445,7 +446,7 @@ class BaseHTTPMiddleware:
         await response(scope, exchange.receive_for_app, send)
         exchange.mark_response_sent()
         # An app still sending (its response was replaced) gets its messages dropped, not blocked.
-        exchange.close_pipes()
+        exchange.close_pipe()
 
     async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
         raise NotImplementedError()
