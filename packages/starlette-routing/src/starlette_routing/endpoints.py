@@ -15,9 +15,10 @@ from starlette_core.responses import PlainTextResponse, Response
 from starlette_core.types import Message, Receive, Scope, Send
 from starlette_core.websockets import WebSocket
 
-# The standard request methods and the handler attribute of each. Any other method's handler is the method's name
-# in lower case, as upstream dispatches (PROPFIND -> ``propfind``, PURGE -> ``purge``), unless that names one of
-# HTTPEndpoint's own attributes or a private one (see _custom_handler_name): a client's method never reaches those.
+# The request methods HTTPEndpoint dispatches, and the handler attribute of each. Any other method is a 405, as
+# upstream 1.x answers it: 0.47.3 called whatever attribute the method named in lower case, so a client's method
+# chose which of the endpoint's code ran (RENDER_ADMIN -> ``render_admin``). An endpoint that answers other methods
+# (WebDAV's PROPFIND, say) overrides ``dispatch``. See the README's "Differences from upstream".
 _HANDLER_NAMES: dict[str, str] = {
     "GET": "get",
     "HEAD": "head",
@@ -60,7 +61,7 @@ class HTTPEndpoint:
     async def dispatch(self) -> None:
         request = Request(self.scope, receive=self.receive)
         method = request.method
-        attribute = _HANDLER_NAMES.get(method) or _custom_handler_name(method)
+        attribute = _HANDLER_NAMES.get(method)
         handler: Optional[Callable[[Request], Any]] = None
         if attribute is not None:
             handler = getattr(self, attribute, None)
@@ -80,20 +81,6 @@ class HTTPEndpoint:
         if "app" in self.scope:
             raise HTTPException(status_code=405, headers=headers)
         return PlainTextResponse("Method Not Allowed", status_code=405, headers=headers)
-
-
-# What a method other than the standard ones may not name: HTTPEndpoint's own attributes ("DISPATCH", "SEND",
-# "METHOD_NOT_ALLOWED", "__INIT__", ...), which upstream would call with the request.
-_ENDPOINT_ATTRIBUTES = frozenset(dir(HTTPEndpoint)) | {"scope", "receive", "send"}
-
-
-def _custom_handler_name(method: str) -> str | None:
-    """The handler attribute of a request method that is not one of the standard ones: its name in lower case, or
-    None for a name of HTTPEndpoint's own attributes or a private one (answered with 405)."""
-    name = method.lower()
-    if name.startswith("_") or name in _ENDPOINT_ATTRIBUTES:
-        return None
-    return name
 
 
 class WebSocketEndpoint:
