@@ -367,13 +367,15 @@ async def test_single_range_of_a_file_that_shrank(data_file: Path) -> None:
 def expected_multipart(boundary: str, content_type: str, ranges: list[tuple[int, int]]) -> bytes:
     parts = [
         (
-            f"--{boundary}\nContent-Type: {content_type}\nContent-Range: bytes {start}-{end - 1}/{len(CONTENT)}\n\n"
+            f"--{boundary}\r\nContent-Type: {content_type}\r\n"
+            f"Content-Range: bytes {start}-{end - 1}/{len(CONTENT)}\r\n\r\n"
         ).encode()
         + CONTENT[start:end]
-        + b"\n"
+        + b"\r\n"
         for start, end in ranges
     ]
-    return b"".join(parts) + f"--{boundary}--\n".encode()
+    # Lines end in CRLF (RFC 2046), and the close delimiter ends the body, as upstream 1.x writes it.
+    return b"".join(parts) + f"--{boundary}--".encode()
 
 
 @pytest.mark.anyio
@@ -431,9 +433,9 @@ async def test_multiple_ranges_in_chunks_with_text_content_type(text_file: Path)
     assert (
         body
         == (
-            f"--{boundary}\nContent-Type: text/plain; charset=utf-8\nContent-Range: bytes 0-4/13\n\nhello\n"
-            f"--{boundary}\nContent-Type: text/plain; charset=utf-8\nContent-Range: bytes 7-11/13\n\nworld\n"
-            f"--{boundary}--\n"
+            f"--{boundary}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Range: bytes 0-4/13\r\n\r\nhello\r\n"
+            f"--{boundary}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Range: bytes 7-11/13\r\n\r\nworld\r\n"
+            f"--{boundary}--"
         ).encode()
     )
     assert headers["content-length"] == str(len(body))
@@ -460,7 +462,7 @@ async def test_multiple_ranges_of_a_file_that_shrank(data_file: Path) -> None:
     with anyio.fail_after(5):
         messages = await call(response, http_scope(headers=[("range", "bytes=0-9,40-99")]))
     body = body_of(messages)
-    assert CONTENT[40:50] + b"\n--" in body
+    assert CONTENT[40:50] + b"\r\n--" in body
     assert messages[-1]["more_body"] is False
 
 
@@ -468,10 +470,12 @@ def test_generate_multipart_length_matches_headers(tmp_path: Path) -> None:
     response = FileResponse(tmp_path / "x")
     ranges = [(0, 10), (95, 1000), (123456, 123457)]
     length, part_header = response.generate_multipart(ranges, "b" * 26, 987654321, "text/plain; charset=utf-8")
-    body_length = sum(len(part_header(start, end)) + (end - start) + 1 for start, end in ranges)
-    assert length == body_length + len("--" + "b" * 26 + "--\n")
+    body_length = sum(len(part_header(start, end)) + (end - start) + 2 for start, end in ranges)
+    assert length == body_length + len("--" + "b" * 26 + "--")
     assert part_header(95, 1000) == (
-        b"--" + b"b" * 26 + b"\nContent-Type: text/plain; charset=utf-8\nContent-Range: bytes 95-999/987654321\n\n"
+        b"--"
+        + b"b" * 26
+        + b"\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Range: bytes 95-999/987654321\r\n\r\n"
     )
 
 

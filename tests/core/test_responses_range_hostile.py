@@ -40,7 +40,7 @@ def multipart_parts(messages: list[Message]) -> list[tuple[int, int, bytes]]:
     body = body_of(messages)
     assert headers["content-length"] == str(len(body))
     part_header = re.compile(
-        rb"--" + boundary.encode() + rb"\nContent-Type: [^\n]*\nContent-Range: bytes (\d+)-(\d+)/(\d+)\n\n"
+        rb"--" + boundary.encode() + rb"\r\nContent-Type: [^\r\n]*\r\nContent-Range: bytes (\d+)-(\d+)/(\d+)\r\n\r\n"
     )
     parts: list[tuple[int, int, bytes]] = []
     position = 0
@@ -48,9 +48,9 @@ def multipart_parts(messages: list[Message]) -> list[tuple[int, int, bytes]]:
         first, last = int(match[1]), int(match[2])
         data_end = match.end() + last - first + 1
         parts.append((first, last, body[match.end() : data_end]))
-        assert body[data_end : data_end + 1] == b"\n"
-        position = data_end + 1
-    assert body[position:] == b"--" + boundary.encode() + b"--\n"
+        assert body[data_end : data_end + 2] == b"\r\n"
+        position = data_end + 2
+    assert body[position:] == b"--" + boundary.encode() + b"--"
     return parts
 
 

@@ -478,7 +478,7 @@ def test_multipart_ranges_take_their_boundary_from_a_patched_token_hex(
     )
     assert response.status_code == 206
     assert response.headers["content-type"] == "multipart/byteranges; boundary=boundary13"
-    assert response.content.startswith(b"--boundary13\n")
+    assert response.content.startswith(b"--boundary13\r\n")
 
 
 @observes("starlette.responses", "datetime")

@@ -75,7 +75,7 @@ def parts_of(answer: Answer) -> list[tuple[int, int, bytes]]:
     boundary = content_type.partition("boundary=")[2].encode()
     body, position, parts = answer.body, 0, []
     part_head = re.compile(
-        rb"--" + re.escape(boundary) + rb"\nContent-Type: [^\n]*\nContent-Range: bytes (\d+)-(\d+)/(\d+)\n\n"
+        rb"--" + re.escape(boundary) + rb"\r\nContent-Type: [^\r\n]*\r\nContent-Range: bytes (\d+)-(\d+)/(\d+)\r\n\r\n"
     )
     while True:
         match = part_head.match(body, position)
@@ -85,10 +85,10 @@ def parts_of(answer: Answer) -> list[tuple[int, int, bytes]]:
         assert size == SIZE
         data = body[match.end() : match.end() + last - first + 1]
         position = match.end() + len(data)
-        assert body[position : position + 1] == b"\n"
-        position += 1
+        assert body[position : position + 2] == b"\r\n"
+        position += 2
         parts.append((first, last, data))
-    assert body[position:] == b"--" + boundary + b"--\n"
+    assert body[position:] == b"--" + boundary + b"--"
     assert len(parts) >= 2
     return parts
 

@@ -850,8 +850,8 @@ class FileResponse(Response):
                         break
                     start += len(chunk)
                     await send({"type": _HTTP_BODY, "body": chunk, "more_body": True})
-                await send({"type": _HTTP_BODY, "body": b"\n", "more_body": True})
-        await send({"type": _HTTP_BODY, "body": f"--{boundary}--\n".encode("latin-1"), "more_body": False})
+                await send({"type": _HTTP_BODY, "body": b"\r\n", "more_body": True})
+        await send({"type": _HTTP_BODY, "body": f"--{boundary}--".encode("latin-1"), "more_body": False})
 
     def generate_multipart(
         self,
@@ -862,26 +862,28 @@ class FileResponse(Response):
     ) -> tuple[int, Callable[[int, int], bytes]]:
         r"""The total length of a multipart/byteranges body, and a function building one part's header.
 
-        The body is, for each ``(start, end)`` range (``end`` exclusive)::
+        The body is, for each ``(start, end)`` range (``end`` exclusive), lines ending in CRLF (RFC 2046, as
+        upstream 1.x writes them; 0.47.3 ended them in a bare LF)::
 
-            --{boundary}\n
-            Content-Type: {content_type}\n
-            Content-Range: bytes {start}-{end - 1}/{max_size}\n
-            \n
-            {the bytes start..end-1}\n
+            --{boundary}\r\n
+            Content-Type: {content_type}\r\n
+            Content-Range: bytes {start}-{end - 1}/{max_size}\r\n
+            \r\n
+            {the bytes start..end-1}\r\n
 
-        followed by ``--{boundary}--\n``.
+        followed by the close delimiter ``--{boundary}--``.
         """
-        # Fixed characters of one part: "--" + "\n", "Content-Type: " + "\n",
-        # "Content-Range: bytes " + "-" + "/" + "\n", the blank line and the newline after the content.
-        fixed = 44 + len(boundary) + len(content_type) + len(str(max_size))
-        total = len(boundary) + 5  # "--{boundary}--\n"
+        # Fixed characters of one part: "--" + CRLF, "Content-Type: " + CRLF, "Content-Range: bytes " + "-" + "/"
+        # + CRLF, the blank line's CRLF and the CRLF after the content.
+        fixed = 49 + len(boundary) + len(content_type) + len(str(max_size))
+        total = len(boundary) + 4  # "--{boundary}--"
         for start, end in ranges:
             total += fixed + len(str(start)) + len(str(end - 1)) + (end - start)
 
         def part_header(start: int, end: int) -> bytes:
             return (
-                f"--{boundary}\nContent-Type: {content_type}\nContent-Range: bytes {start}-{end - 1}/{max_size}\n\n"
+                f"--{boundary}\r\nContent-Type: {content_type}\r\n"
+                f"Content-Range: bytes {start}-{end - 1}/{max_size}\r\n\r\n"
             ).encode("latin-1")
 
         return total, part_header
