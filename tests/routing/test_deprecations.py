@@ -20,6 +20,7 @@ import pytest
 import starlette_middleware
 from starlette_core import concurrency
 from starlette_core.config import Config
+from starlette_core.exceptions import StarletteDeprecationWarning
 from starlette_core.requests import Request
 from starlette_core.responses import FileResponse, PlainTextResponse, Response
 from starlette_core.websockets import WebSocket
@@ -121,6 +122,9 @@ TIMEOUT = (
 )
 
 D = DeprecationWarning
+# What upstream 1.x still warns about, it warns about with this category (a DeprecationWarning too in ours, so code
+# written for 0.47.3 catches it as before).
+S = StarletteDeprecationWarning
 # (id, what to do, [(category, message, the module file it is attributed to)])
 ENTRY_POINTS: list[tuple[str, Callable[..., Any], list[tuple[type[Warning], str, str]]]] = [
     (
@@ -177,12 +181,12 @@ ENTRY_POINTS: list[tuple[str, Callable[..., Any], list[tuple[type[Warning], str,
     (
         "Starlette(lifespan=async gen)",
         lambda env: Starlette(lifespan=deprecated(async_generator_lifespan)),
-        [(D, AGEN, "routing.py")],
+        [(S, AGEN, "routing.py")],
     ),
     (
         "Starlette(lifespan=gen)",
         lambda env: Starlette(lifespan=deprecated(generator_lifespan)),
-        [(D, GEN, "routing.py")],
+        [(S, GEN, "routing.py")],
     ),
     (
         "Router.route",
@@ -228,9 +232,9 @@ ENTRY_POINTS: list[tuple[str, Callable[..., Any], list[tuple[type[Warning], str,
     (
         "Router(lifespan=async gen)",
         lambda env: Router(lifespan=deprecated(async_generator_lifespan)),
-        [(D, AGEN, "routing.py")],
+        [(S, AGEN, "routing.py")],
     ),
-    ("Router(lifespan=gen)", lambda env: Router(lifespan=deprecated(generator_lifespan)), [(D, GEN, "routing.py")]),
+    ("Router(lifespan=gen)", lambda env: Router(lifespan=deprecated(generator_lifespan)), [(S, GEN, "routing.py")]),
     (
         "iscoroutinefunction_or_partial",
         lambda env: routing.iscoroutinefunction_or_partial(endpoint),
@@ -239,7 +243,7 @@ ENTRY_POINTS: list[tuple[str, Callable[..., Any], list[tuple[type[Warning], str,
     (
         "run_until_first_complete",
         lambda env: anyio.run(concurrency.run_until_first_complete, (first, {}), backend=env["backend"]),
-        [(D, "run_until_first_complete is deprecated and will be removed in a future version.", "concurrency.py")],
+        [(S, "run_until_first_complete is deprecated and will be removed in a future version.", "concurrency.py")],
     ),
     (
         "FileResponse(method=)",
@@ -292,7 +296,7 @@ ENTRY_POINTS: list[tuple[str, Callable[..., Any], list[tuple[type[Warning], str,
         lambda env: import_wsgi_again(env["monkeypatch"]),
         [
             (
-                D,
+                S,
                 "starlette.middleware.wsgi is deprecated and will be removed in a future release. "
                 "Please refer to https://github.com/abersheeran/a2wsgi as a replacement.",
                 "wsgi.py",

@@ -10,6 +10,7 @@ from collections.abc import Coroutine as Coroutine  # upstream's module has the 
 from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
 from starlette_core._utils import LazyImports, warn_as_module
+from starlette_core.exceptions import StarletteDeprecationWarning
 
 if sys.version_info >= (3, 10):  # pragma: no cover
     from typing import ParamSpec as ParamSpec
@@ -41,7 +42,7 @@ async def run_until_first_complete(*args: tuple[Callable, dict]) -> None:  # typ
     warn_as_module(
         _UPSTREAM_MODULE,
         "run_until_first_complete is deprecated and will be removed in a future version.",
-        DeprecationWarning,
+        StarletteDeprecationWarning,  # as upstream 1.x (a DeprecationWarning too, as 0.47.3's was)
     )
     _lazy.load("anyio")
     async with anyio.create_task_group() as task_group:

@@ -21,6 +21,7 @@ from anyio.abc import ObjectSendStream as ObjectSendStream  # upstream's module 
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
 from starlette_core._utils import collapse_excgroups, warn_as_module
+from starlette_core.exceptions import StarletteDeprecationWarning
 from starlette_core.types import Receive, Scope, Send
 
 # The module upstream's warnings from this code name (see warn_as_module).
@@ -32,7 +33,7 @@ warn_as_module(
     _UPSTREAM_MODULE,
     "starlette.middleware.wsgi is deprecated and will be removed in a future release. "
     "Please refer to https://github.com/abersheeran/a2wsgi as a replacement.",
-    DeprecationWarning,
+    StarletteDeprecationWarning,  # as upstream 1.x (a DeprecationWarning too, as 0.47.3's was)
 )
 
 

@@ -31,7 +31,7 @@ from starlette_core._exception_handler import (
 from starlette_core._utils import LazyImports, get_route_path, is_async_callable, warn_as_module
 from starlette_core.concurrency import run_in_threadpool
 from starlette_core.datastructures import URL, Headers, URLPath
-from starlette_core.exceptions import HTTPException
+from starlette_core.exceptions import HTTPException, StarletteDeprecationWarning
 from starlette_core.requests import Request
 from starlette_core.responses import PlainTextResponse, RedirectResponse, Response
 from starlette_core.types import ASGIApp, Lifespan, Receive, Scope, Send
@@ -937,14 +937,14 @@ class Router(_BodyLimited):
                 _UPSTREAM_MODULE,
                 "async generator function lifespans are deprecated, "
                 "use an @contextlib.asynccontextmanager function instead",
-                DeprecationWarning,
+                StarletteDeprecationWarning,  # as upstream 1.x (a DeprecationWarning too, as 0.47.3's was)
             )
             self.lifespan_context = contextlib.asynccontextmanager(lifespan)
         elif inspect.isgeneratorfunction(lifespan):
             warn_as_module(
                 _UPSTREAM_MODULE,
                 "generator function lifespans are deprecated, use an @contextlib.asynccontextmanager function instead",
-                DeprecationWarning,
+                StarletteDeprecationWarning,  # as upstream 1.x
             )
             self.lifespan_context = _wrap_gen_lifespan_context(lifespan)
         else:
