@@ -520,7 +520,7 @@ async def test_multipart_missing_boundary(content_type: str) -> None:
 
 @pytest.mark.anyio
 async def test_multipart_boundary_too_long() -> None:
-    with pytest.raises(MultiPartException, match=r"^Malformed multipart body\.$"):
+    with pytest.raises(MultiPartException, match=r"^Invalid multipart data\.$"):
         await multipart_parser([b""], content_type="multipart/form-data; boundary=" + "b" * 300).parse()
 
 
@@ -538,7 +538,7 @@ async def test_multipart_boundary_too_long() -> None:
 async def test_multipart_garbage_is_malformed(body: bytes) -> None:
     with pytest.raises(MultiPartException) as info:
         await multipart_parser([body]).parse()
-    assert info.value.message == "Malformed multipart body."
+    assert info.value.message == "Invalid multipart data."
     assert info.value.__cause__ is not None
 
 
@@ -568,7 +568,7 @@ async def test_multipart_failure_midway_closes_every_file(spooled_files: list[An
         END,
     ]
     body = Body(chunks, allowed=3)
-    with pytest.raises(MultiPartException, match="Malformed multipart body"):
+    with pytest.raises(MultiPartException, match="Invalid multipart data"):
         await MultiPartParser(headers_for(MULTIPART), body.stream()).parse()
     assert len(spooled_files) == 3
     assert all(file.closed for file in spooled_files)

@@ -658,4 +658,4 @@ def test_testclient_bad_forms_are_400(test_client_factory: Callable[..., Any]) -
     assert response.text == "Missing boundary in multipart."
     response = client.post("/", content=b"garbage", headers={"content-type": "multipart/form-data; boundary=b"})
     assert response.status_code == 400
-    assert response.text == "Malformed multipart body."
+    assert response.text == "Invalid multipart data."

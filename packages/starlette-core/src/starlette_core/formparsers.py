@@ -720,7 +720,7 @@ class MultiPartParser:
         if not boundary:
             raise MultiPartException("Missing boundary in multipart.")
         if len(boundary) > _MAX_BOUNDARY_LENGTH:
-            raise MultiPartException("Malformed multipart body.")
+            raise MultiPartException("Invalid multipart data.")
         callbacks = {
             "on_part_begin": self.on_part_begin,
             "on_part_data": self.on_part_data,
@@ -740,7 +740,7 @@ class MultiPartParser:
                         await self._flush()
                 parser.finalize()
             except _parse_error(multipart) as exc:
-                raise MultiPartException("Malformed multipart body.") from exc
+                raise MultiPartException("Invalid multipart data.") from exc
         except BaseException:
             for file in self._files_to_close_on_error:
                 file.close()
