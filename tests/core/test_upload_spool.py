@@ -244,7 +244,7 @@ async def test_a_file_sent_whole_in_one_chunk_is_kept_as_that_chunk() -> None:
         (part("a", b"1") + part("b", b"2") + END, {"max_fields": 1}, "Too many fields"),
         (part("a", b"x" * 2000) + END, {"max_part_size": 1024}, "Part exceeded maximum size of 1KB."),
         (b'--BOUNDARY\r\nContent-Disposition: form-data; filename="a"\r\n\r\nx\r\n' + END, {}, '"name" must'),
-        (b'--BOUNDARY\r\nContent-Disposition: form-data; name="a"\r\nbad header\r\n\r\n', {}, "Malformed"),
+        (b'--BOUNDARY\r\nContent-Disposition: form-data; name="a"\r\nbad header\r\n\r\n', {}, "Invalid multipart data"),
     ],
 )
 async def test_limits_and_malformed_bodies_still_raise(body: bytes, limits: dict[str, Any], message: str) -> None:
