@@ -501,3 +501,21 @@ def test_module_imports_without_opentelemetry(monkeypatch: pytest.MonkeyPatch) -
     spec.loader.exec_module(fresh)
     with pytest.raises(ImportError, match=r"pip install opentelemetry-api"):
         fresh.OpenTelemetryMiddleware(plain)
+
+
+def test_an_instance_inside_another_makes_no_second_span(
+    test_client_factory: TestClientFactory, provider: TracerProvider, exporter: InMemorySpanExporter
+) -> None:
+    # One middleware on the app and one on a mounted app (or twice on one app): one server span per request, named
+    # by the inner route, as upstream 1.x (it marks the scope; the inner instance passes the request through).
+    inner = Starlette(
+        routes=[Route("/u/{id}", item)], middleware=[Middleware(OpenTelemetryMiddleware, tracer_provider=provider)]
+    )
+    app = Starlette(
+        routes=[Mount("/sub", inner)], middleware=[Middleware(OpenTelemetryMiddleware, tracer_provider=provider)]
+    )
+    client = test_client_factory(OpenTelemetryMiddleware(app, tracer_provider=provider))
+    assert client.get("/sub/u/1").text == "item 1"
+    span = only_span(exporter)
+    assert span.name == "GET /sub/u/{id}"
+    assert span.attributes is not None and span.attributes["http.route"] == "/sub/u/{id}"

@@ -35,6 +35,9 @@ if TYPE_CHECKING:
 __all__ = ["OpenTelemetryMiddleware"]
 
 _INSTALL_HINT = "opentelemetry-api must be installed to use OpenTelemetryMiddleware: pip install opentelemetry-api"
+# Set in the scope of a request an instance has a span for: an instance further in (on a mounted app, say) passes
+# the request through, as upstream 1.x does (the key is upstream's).
+_INSTRUMENTED_SCOPE_KEY = "starlette.opentelemetry"
 
 
 def _excluded_patterns(excluded_urls: str | Sequence[str]) -> tuple[re.Pattern[str], ...]:
@@ -133,7 +136,8 @@ class OpenTelemetryMiddleware:
         self._error_status = trace.Status(trace.StatusCode.ERROR)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or _INSTRUMENTED_SCOPE_KEY in scope:
+            # (An enclosing instance has the request's span already: one request, one server span, as upstream.)
             await self.app(scope, receive, send)
             return
         url = URL(scope=scope)
@@ -142,6 +146,7 @@ class OpenTelemetryMiddleware:
             if any(pattern.search(full_url) for pattern in self._excluded):
                 await self.app(scope, receive, send)
                 return
+        scope[_INSTRUMENTED_SCOPE_KEY] = True
         attributes = _request_attributes(scope, url)
         method: str = attributes["http.request.method"]
         with self._tracer.start_as_current_span(
