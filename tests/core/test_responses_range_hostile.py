@@ -211,6 +211,23 @@ async def test_adjacent_and_overlapping_ranges_make_one_part(data_file: Path) ->
     assert body_of(messages) == CONTENT[:100]
 
 
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    ("range_value", "first", "last"),
+    [
+        ("bytes=0-2,7-10,0-", 0, len(CONTENT) - 1),
+        ("bytes=2-6,11-15,2-,2-", 2, len(CONTENT) - 1),
+        ("bytes=50-60,0-9,5-55", 0, 60),
+    ],
+)
+async def test_ranges_a_merge_widens_are_merged_again(data_file: Path, range_value: str, first: int, last: int) -> None:
+    # Upstream merged once: "0-" swallowed "0-2" but "7-10" stayed a second part inside the first.
+    messages = await call(FileResponse(data_file), http_scope(headers=[("range", range_value)]))
+    assert messages[0]["status"] == 206
+    assert headers_of(messages)["content-range"] == f"bytes {first}-{last}/{len(CONTENT)}"
+    assert body_of(messages) == CONTENT[first : last + 1]
+
+
 def profiled_steps(function: Any, *args: Any) -> int:
     """How many Python- and C-level calls and returns running ``function(*args)`` takes (what sys.setprofile sees:
     work done inside one C call, such as str.split or a regex match, is one step)."""

@@ -92,6 +92,15 @@ def test_autoescape_is_on_by_default(template_dir: Path) -> None:
     assert b"&lt;b&gt;bob&lt;/b&gt;" in response.body
 
 
+@pytest.mark.parametrize("name", ["mail.txt", "script.js", "page.j2"])
+def test_autoescape_covers_every_template_not_only_html(template_dir: Path, name: str) -> None:
+    # As 0.47.3 (autoescape=True), not as 1.x (select_autoescape: .html/.htm/.xml only): a template named otherwise
+    # does not lose its escaping (README "Differences from upstream").
+    (template_dir / name).write_text("{{ name }}")
+    response = Jinja2Templates(directory=template_dir).TemplateResponse(make_request(), name, {"name": "<b>&"})
+    assert response.body == b"&lt;b&gt;&amp;"
+
+
 def test_env_is_used_as_given(template_dir: Path) -> None:
     env = jinja2.Environment(loader=jinja2.DictLoader({"t.html": "from env {{ 1 + 1 }}"}))
     templates = Jinja2Templates(env=env)
