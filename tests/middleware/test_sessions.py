@@ -187,7 +187,8 @@ def test_signed_value_that_is_not_base64_json_gives_an_empty_session(test_client
 
     signer = TimestampSigner("example")
     client = make_client(test_client_factory)
-    for payload in (b"not base64!", b64encode(b"not json"), b64encode(b"[1, 2]"), b64encode(b"\xff")):
+    nested = b64encode(b"[" * 100_000 + b"]" * 100_000)  # deeper than json.loads follows: RecursionError
+    for payload in (b"not base64!", b64encode(b"not json"), b64encode(b"[1, 2]"), b64encode(b"\xff"), nested):
         value = signer.sign(payload).decode()
         response = client.get("/", headers={"Cookie": f"session={value}"})
         assert response.json() == {"session": {}}, payload

@@ -181,7 +181,8 @@ class SessionMiddleware:
         try:
             data = self.signer.unsign(cookie.encode("latin-1"), max_age=self.max_age)
             session = json.loads(b64decode(data, validate=True))
-        except (BadSignature, ValueError):
-            # Bad signature, expired, or (with a valid signature) not base64 JSON: start afresh.
+        except (BadSignature, ValueError, RecursionError):
+            # Bad signature, expired, or (with a valid signature) not base64 JSON, or JSON nested deeper than the
+            # decoder follows: start afresh.
             return Session()
         return Session(session) if isinstance(session, dict) else Session()
