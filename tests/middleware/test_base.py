@@ -290,6 +290,39 @@ def test_app_exception_keeps_its_cause(test_client_factory: TestClientFactory) -
     assert isinstance(info.value.__cause__, KeyError)
 
 
+@pytest.mark.parametrize("layers", [1, 2, 3])
+def test_app_exception_keeps_its_own_chain_through_stacked_layers(
+    test_client_factory: TestClientFactory, layers: int
+) -> None:
+    # The pipe's EndOfStream is neither the context nor (through a second layer) the cause of what the app raised:
+    # tracebacks, logging and error trackers show the app's own chain.
+    async def plain(scope: Scope, receive: Receive, send: Send) -> None:
+        raise ValueError("plain")
+
+    async def chained(scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            int("x")
+        except ValueError:
+            raise KeyError("chained")  # noqa: B904 (an implicit context, as the test wants)
+
+    app: ASGIApp = plain
+    for _ in range(layers):
+        app = AddHeader(app)
+    with pytest.raises(ValueError, match="plain") as plain_info:
+        test_client_factory(app).get("/")
+    assert plain_info.value.__cause__ is None
+    # (On trio the app runs in a task group, whose group is the context, as upstream's on both backends.)
+    assert not isinstance(plain_info.value.__context__, anyio.EndOfStream)
+
+    app = chained
+    for _ in range(layers):
+        app = AddHeader(app)
+    with pytest.raises(KeyError, match="chained") as chained_info:
+        test_client_factory(app).get("/")
+    assert chained_info.value.__cause__ is None
+    assert not chained_info.value.__suppress_context__
+
+
 @pytest.mark.anyio
 async def test_app_exception_after_response_started() -> None:
     async def app(scope: Scope, receive: Receive, send: Send) -> None:

@@ -171,20 +171,25 @@ class _Exchange:
             raise AssertionError("call_next() can be called only once per request.")
         pipe = self.start_app()
         info: Any = None
+        message: Message | None
         try:
             message = await pipe.receive()
             if message["type"] == "http.response.debug":
                 info = message.get("info")
                 message = await pipe.receive()
         except anyio.EndOfStream:
+            message = None
+        if message is None:
+            # (Raised here, not in the handler above: there the pipe's EndOfStream would become the context of what
+            # is raised, and through a second BaseHTTPMiddleware its cause. The app's exception keeps its own chain.)
             app_exc = self.app_exc
             if app_exc is not None:
                 self.app_exc_raised = True
-                raise app_exc from app_exc.__cause__ or app_exc.__context__ or None
+                raise app_exc
             if self.client_disconnected:
                 # The app saw the client go and returned without a response: nobody is left to answer.
-                raise ClientDisconnect() from None
-            raise RuntimeError("No response returned.") from None
+                raise ClientDisconnect()
+            raise RuntimeError("No response returned.")
 
         assert message["type"] == "http.response.start", f"Unexpected message: {message['type']!r}"
         response = _StreamingResponse(status_code=message["status"], content=_FROM_PIPE, info=info)
