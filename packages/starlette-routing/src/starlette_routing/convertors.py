@@ -70,7 +70,12 @@ class FloatConvertor(Convertor[float]):
     regex = r"[0-9]+(\.[0-9]+)?"
 
     def convert(self, value: str) -> float:
-        return float(value)
+        number = float(value)
+        if math.isinf(number):
+            # More digits than a float holds: no value (url_for could not even write it back). The router takes a
+            # ValueError as "no match", so the client gets a 404, as for an int too long to convert.
+            raise ValueError(f"{value[:20]}... is too large for a float")
+        return number
 
     def to_string(self, value: float) -> str:
         number = float(value)
