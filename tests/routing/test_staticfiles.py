@@ -14,7 +14,10 @@ import pytest
 from starlette_core.datastructures import Headers
 from starlette_core.exceptions import HTTPException
 from starlette_core.types import ASGIApp, Message
+from starlette_core.websockets import WebSocketDisconnect
 from starlette_middleware.exceptions import ExceptionMiddleware
+from starlette_routing.applications import Starlette
+from starlette_routing.routing import Mount
 from starlette_routing.staticfiles import NotModifiedResponse, StaticFiles
 
 TestClientFactory = Callable[..., Any]
@@ -170,6 +173,17 @@ def test_mounted_under_a_root_path(static: Path, test_client_factory: TestClient
     response = client.get("/static/example.txt")
     assert response.status_code == 200
     assert response.text == "hello static"
+
+
+def test_websocket_handshake_is_refused_not_a_server_error(
+    static: Path, test_client_factory: TestClientFactory
+) -> None:
+    # A client's websocket handshake to a file closes before accepting (the server answers 403), as one to a path
+    # no route takes; upstream's StaticFiles asserts (a 500 and a traceback in the server's log).
+    client = test_client_factory(Starlette(routes=[Mount("/static", StaticFiles(directory=static))]))
+    with pytest.raises(WebSocketDisconnect) as info, client.websocket_connect("/static/example.txt"):
+        pass  # pragma: no cover (the handshake is refused)
+    assert info.value.code == 1000
 
 
 # --- html mode -----------------------------------------------------------------------------------------------

@@ -24,6 +24,7 @@ from starlette_core.datastructures import URL, Headers
 from starlette_core.exceptions import HTTPException
 from starlette_core.responses import FileResponse, RedirectResponse, Response
 from starlette_core.types import Receive, Scope, Send
+from starlette_core.websockets import WebSocketClose
 
 PathLike = Union[str, "os.PathLike[str]"]
 
@@ -98,6 +99,11 @@ class StaticFiles:
         return directories
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket":
+            # A client's websocket handshake to a file: refused (a 403 from the server), as the router refuses one
+            # that no route takes, rather than a server error (upstream asserts: a 500 and a traceback).
+            await WebSocketClose()(scope, receive, send)
+            return
         assert scope["type"] == "http"
         if not self.config_checked:
             await self.check_config()
