@@ -1,5 +1,6 @@
 """WebSocket.receive_json against frames nested deeper than the JSON decoder follows: it raises what any invalid
-JSON raises (json.JSONDecodeError), so an app that answers bad JSON with a close answers this one too.
+JSON raises (json.JSONDecodeError), so an app that answers bad JSON with a close answers this one too. And
+send_json of what a client's valid JSON decoded to (a lone surrogate) sends UTF-8 the server can write.
 """
 
 from __future__ import annotations
@@ -66,3 +67,31 @@ async def test_the_error_is_a_json_decode_error() -> None:
     assert isinstance(info.value, ValueError)
     assert info.value.doc is DEEP_ARRAY
     assert info.value.__cause__ is None
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("mode", ["text", "binary"])
+async def test_send_json_of_a_lone_surrogate_sends_utf8(mode: str) -> None:
+    # The client's frame is valid JSON holding "\ud800"; echoing it must give the server something it can send.
+    frame = '{"echo":"\\ud800","ok":"é"}'
+    incoming: list[Message] = [{"type": "websocket.connect"}, {"type": "websocket.receive", "text": frame}]
+    sent: list[Message] = []
+
+    async def receive() -> Message:
+        return incoming.pop(0)
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    websocket = WebSocket({"type": "websocket", "path": "/", "headers": []}, receive, send)
+    await websocket.accept()
+    data = await websocket.receive_json()
+    assert data == {"echo": "\ud800", "ok": "é"}
+    await websocket.send_json(data, mode=mode)
+    message = sent[-1]
+    payload = message["text"].encode("utf-8") if mode == "text" else message["bytes"]
+    assert json.loads(payload) == data  # valid UTF-8, and the same data read back
+    await websocket.send_json({"ok": "é"}, mode=mode)  # a document with a UTF-8 form is sent as before
+    document = '{"ok":"é"}'
+    expected = {"text": document} if mode == "text" else {"bytes": document.encode()}
+    assert sent[-1] == {"type": "websocket.send", **expected}

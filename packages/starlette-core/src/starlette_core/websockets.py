@@ -266,6 +266,14 @@ class WebSocket(HTTPConnection[StateT]):
         if mode not in _JSON_MODES:
             raise RuntimeError(_BAD_MODE)
         text = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+        if not text.isascii():
+            try:
+                text.encode("utf-8")
+            except UnicodeEncodeError:
+                # A string holding a lone surrogate (what receive_json gives for a client's "\ud800") has no UTF-8
+                # form for the server to send: every non-ASCII character escaped instead, as JSONResponse does
+                # (upstream fails in the server's send: a dropped connection and a traceback).
+                text = json.dumps(data, separators=(",", ":"), ensure_ascii=True)
         if mode == "text":
             await self.send({"type": "websocket.send", "text": text})
         else:
