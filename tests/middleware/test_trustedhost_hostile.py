@@ -99,6 +99,13 @@ async def test_a_wildcard_name_with_a_bad_port_is_a_400(host: bytes) -> None:
 
 
 @pytest.mark.anyio
+@pytest.mark.parametrize("host", [b".example.com", b"x..example.com", b"...example.com", b".x.example.com:8000"])
+async def test_a_wildcard_name_with_an_empty_label_is_a_400(host: bytes) -> None:
+    # No host name (request.url ignores such a header and uses the server's address), so not one the wildcard allows.
+    assert_rejected(*await request(["*.example.com"], host))
+
+
+@pytest.mark.anyio
 @pytest.mark.parametrize("host", [b"example.com:80@evil.com", b"example.com:<script>", b"Example.com:8o"])
 async def test_no_www_redirect_for_a_bad_port(host: bytes) -> None:
     assert_rejected(*await request(["www.example.com"], host))
@@ -199,7 +206,7 @@ def is_allowed(name: str, allowed_hosts: list[str]) -> bool:
         if not pattern.startswith("*."):
             if name == pattern:
                 return True
-        elif name.endswith(pattern[1:]) and set(name) <= WILDCARD_NAME_CHARACTERS:
+        elif name.endswith(pattern[1:]) and set(name) <= WILDCARD_NAME_CHARACTERS and "" not in name.split("."):
             return True
     return False
 

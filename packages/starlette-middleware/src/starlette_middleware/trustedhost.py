@@ -21,9 +21,11 @@ __all__ = ["ENFORCE_DOMAIN_WILDCARD", "TrustedHostMiddleware"]
 
 ENFORCE_DOMAIN_WILDCARD = "Domain wildcard patterns must be like '*.example.com'."
 
-# What a host name accepted through a wildcard may be made of: "evil.com#.example.com" ends with ".example.com"
-# too, but a URL built from it would point at evil.com.
-_HOST_NAME = re.compile(r"[a-z0-9_.-]+")
+# What a host name accepted through a wildcard may be: dot-separated labels of these characters. "evil.com#.example.com"
+# ends with ".example.com" too, but a URL built from it would point at evil.com; ".example.com" and "x..example.com"
+# (an empty label) are no host names, and request.url ignores them. (Each label is a run between literal dots: the
+# pattern matches in linear time.)
+_HOST_NAME = re.compile(r"[a-z0-9_-]+(?:\.[a-z0-9_-]+)*")
 
 
 # What a Host header may be (RFC 9110 "uri-host [ ':' port ]"): a name without ':' or brackets, or a complete
