@@ -187,6 +187,8 @@ def test_every_page_in_the_nav_renders(browser: webdriver.Chrome, docs_url: str)
             assert response.headers["content-type"].startswith("text/html"), path
 
             browser.get(docs_url + path)
+            # (On a loaded machine the title was once read empty right after get(): wait until the page is ready.)
+            WebDriverWait(browser, WAIT).until(lambda d: d.execute_script(READY_SCRIPT) and d.title)
             expected_title = SITE_NAME if path == "/" else f"{title} - {SITE_NAME}"
             assert browser.title == expected_title, (path, browser.title)
             assert heading(browser), f"{path}: no h1"
