@@ -19,26 +19,33 @@ Needs the venvs that run.py builds and valgrind. Standard library only.
 from __future__ import annotations
 
 import argparse
-import os
 import subprocess
 import sys
 import typing
 from pathlib import Path
 
+import run  # its venvs, callgrind environment and output parsing (this script sits beside it)
+
 HERE = Path(__file__).resolve().parent
 
 
-def _layers(app: typing.Any, scope: dict[str, typing.Any]) -> list[tuple[str, typing.Any]]:
-    """(name, ASGI callable) from the application down to the matched route's app, for the current scope."""
+# Entry points from the harness's side (their numbers on the child's command line).
+_LIST_LAYERS = -2  # print the layers' names
+_HARNESS = -1  # a coroutine that does nothing
+
+
+def _layers(app: typing.Any, scope: dict[str, typing.Any]) -> list[tuple[str, typing.Any, bool]]:
+    """(name, ASGI callable, whether it expects the scope as the router leaves it) from the application down to the
+    matched route's app. ``scope`` is updated as the router updates it (the route's endpoint and params)."""
     server_errors = app.middleware_stack
     exceptions = server_errors.app
     router = exceptions.app
     layers = [
-        ("Starlette.__call__", app),
-        (type(server_errors).__name__, server_errors),
-        (type(exceptions).__name__, exceptions),
-        ("Router.__call__", router),
-        ("Router.app (picks the route)", router.app),
+        ("Starlette.__call__", app, False),
+        (type(server_errors).__name__, server_errors, False),
+        (type(exceptions).__name__, exceptions, False),
+        ("Router.__call__", router, False),
+        ("Router.app (picks the route)", router.app, False),
     ]
     from starlette.routing import Match
 
@@ -46,13 +53,16 @@ def _layers(app: typing.Any, scope: dict[str, typing.Any]) -> list[tuple[str, ty
         match, child_scope = route.matches(scope)
         if match == Match.FULL:
             scope.update(child_scope)
-            layers += [("route.handle", route.handle), ("route.app (request, endpoint, response)", route.app)]
+            layers += [
+                ("route.handle", route.handle, True),
+                ("route.app (request, endpoint, response)", route.app, True),
+            ]
             break
     return layers
 
 
 def _child(scenario: str, entry: int, n: int) -> None:
-    """Run inside a venv: serve one request, then n requests entered at layer ``entry`` (-1: the harness)."""
+    """Run inside a venv: serve one request, then n requests entered at layer ``entry`` (or the harness)."""
     import asyncio
 
     sys.path.insert(0, str(HERE))
@@ -72,12 +82,10 @@ def _child(scenario: str, entry: int, n: int) -> None:
 
     routed = scope.copy()
     layers = _layers(app, routed)
-    if entry == -2:
-        print("\n".join(name for name, _ in layers))
+    if entry == _LIST_LAYERS:
+        print("\n".join(name for name, _, _ in layers))
         return
-    target = harness if entry == -1 else layers[entry][1]
-    # The layers below the router expect the scope as the router leaves it (the route's endpoint and params).
-    base = routed if entry >= 5 else scope
+    target, base = (harness, scope) if entry == _HARNESS else (layers[entry][1], routed if layers[entry][2] else scope)
     for _ in range(n):
         channel.i = 0
         coroutine = target(base.copy(), channel.receive, send)
@@ -89,17 +97,13 @@ def _child(scenario: str, entry: int, n: int) -> None:
         raise SystemExit(f"{scenario}: the request waited at layer {entry}; it cannot be counted this way")
 
 
-def _python(impl: str) -> str:
-    return str(HERE / ".venvs" / impl / "bin" / "python")
-
-
 def _instructions(impl: str, scenario: str, entry: int, n: int) -> int:
-    command = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", _python(impl), __file__]
+    command = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", str(run.venv_python(impl)), __file__]
     command += ["child", scenario, str(entry), str(n)]
-    out = subprocess.run(command, capture_output=True, text=True, env={**os.environ, "PYTHONHASHSEED": "0"})
+    out = subprocess.run(command, capture_output=True, text=True, env=run.CALLGRIND_ENV)
     if out.returncode:
         raise SystemExit(out.stderr[-3000:])
-    return sum(int(line.split()[-1]) for line in out.stderr.splitlines() if "Collected :" in line)
+    return run._collected(out.stderr)
 
 
 def _per_request(impl: str, scenario: str, entry: int, n: int) -> float:
@@ -114,10 +118,13 @@ def main() -> None:
     args = parser.parse_args()
     for impl in args.impl.split(","):
         names = subprocess.run(
-            [_python(impl), __file__, "child", args.scenario, "-2", "0"], capture_output=True, text=True, check=True
+            [run.venv_python(impl), __file__, "child", args.scenario, str(_LIST_LAYERS), "0"],
+            capture_output=True,
+            text=True,
+            check=True,
         ).stdout.splitlines()
         counts = [_per_request(impl, args.scenario, entry, args.n) for entry in range(len(names))]
-        harness = _per_request(impl, args.scenario, -1, args.n)
+        harness = _per_request(impl, args.scenario, _HARNESS, args.n)
         print(f"\n{impl}, {args.scenario} (instructions per request, entered at each layer; n={args.n})\n")
         print("| entered at | instructions | this layer's own |")
         print("|---|---:|---:|")
