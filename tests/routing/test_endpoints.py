@@ -319,7 +319,8 @@ class DAVEndpoint(WebDAV):
     async def dispatch(self) -> None:
         # An endpoint that answers another method overrides dispatch, as the comment in endpoints.py says.
         if self.scope["method"] == "PROPFIND":
-            await (await self.propfind(Request(self.scope, self.receive)))(self.scope, self.receive, self.send)
+            response = await self.propfind(Request(self.scope, self.receive))
+            await response(self.scope, self.receive, self.send)
         else:
             await super().dispatch()
 
